@@ -1,0 +1,120 @@
+package io.duckserving.jdbc;
+
+import java.sql.DriverPropertyInfo;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Properties;
+
+/**
+ * Every property of the driver itself, with its default and description. Any key not listed
+ * here passes through to DuckDB. This enum feeds {@link ServingDriver#getPropertyInfo} and the
+ * README's property table.
+ */
+public enum ServingProperty {
+    CHECK_INTERVAL_MS("serving_check_interval_ms", "0",
+            "How often a connection checks whether a new snapshot was published, in milliseconds. "
+                    + "0 checks the file's identity (one stat, ~1.5 us) before every statement; "
+                    + "a positive value checks at most once per interval per path."),
+    RETRY_INTERVAL_MS("serving_retry_interval_ms", "1000",
+            "After a newly published file failed to open (half-written, not DuckDB, locked, unreadable), "
+                    + "wait at least this long before trying the same file again. Readers keep the last good "
+                    + "snapshot meanwhile."),
+    MAX_STALENESS_MS("serving_max_staleness_ms", "0",
+            "If the newest published file has failed to open for longer than this, statements fail with "
+                    + "an SQLException (SQLState 08006) instead of reading the older snapshot. 0 serves the "
+                    + "last good snapshot for as long as it takes."),
+    ALLOW_EXTERNAL_ACCESS("serving_allow_external_access", "false",
+            "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL). "
+                    + "Off by default because BI tools let their users type any SQL."),
+    SPILL_DIRECTORY("serving_spill_directory", "",
+            "Root directory for DuckDB's spill files; each snapshot gets its own sub-directory, "
+                    + "removed when the snapshot closes. Empty means <java.io.tmpdir>/duckdb-serving."),
+    MEMORY_LIMIT_PERCENT("serving_memory_limit_percent", "40",
+            "Default DuckDB memory_limit per snapshot, as a percentage of physical memory. Two snapshots "
+                    + "are open during a swap, so 40 keeps both under DuckDB's usual 80%. An explicit "
+                    + "memory_limit option wins.");
+
+    private final String name;
+    private final String defaultValue;
+    private final String description;
+
+    ServingProperty(String name, String defaultValue, String description) {
+        this.name = name;
+        this.defaultValue = defaultValue;
+        this.description = description;
+    }
+
+    public String getName() {
+        return name;
+    }
+
+    public String getDefaultValue() {
+        return defaultValue;
+    }
+
+    public String getDescription() {
+        return description;
+    }
+
+    /** The raw value from {@code props}, or the default. */
+    public String get(Properties props) {
+        String value = props.getProperty(name);
+        return value == null ? defaultValue : value.trim();
+    }
+
+    public long getLong(Properties props) throws SQLException {
+        String value = get(props);
+        try {
+            long parsed = Long.parseLong(value);
+            if (parsed < 0) {
+                throw badValue(value, "a whole number of at least 0");
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw badValue(value, "a whole number of at least 0");
+        }
+    }
+
+    public int getPercent(Properties props) throws SQLException {
+        long value = getLong(props);
+        if (value < 1 || value > 100) {
+            throw badValue(get(props), "a percentage between 1 and 100");
+        }
+        return (int) value;
+    }
+
+    public boolean getBoolean(Properties props) throws SQLException {
+        String value = get(props);
+        Boolean parsed = DuckDbOptions.parseBoolean(value);
+        if (parsed == null) {
+            throw badValue(value, "true or false (also 1/0, yes/no, on/off)");
+        }
+        return parsed;
+    }
+
+    /** The property, if {@code key} names one of ours (case-insensitive, as DuckDB treats its own keys). */
+    public static ServingProperty forName(String key) {
+        String lower = key.toLowerCase(Locale.ROOT);
+        for (ServingProperty p : values()) {
+            if (p.name.equals(lower)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    public DriverPropertyInfo toDriverPropertyInfo(Properties props) {
+        DriverPropertyInfo info = new DriverPropertyInfo(name, get(props));
+        info.description = description;
+        info.required = false;
+        if (this == ALLOW_EXTERNAL_ACCESS) {
+            info.choices = new String[] {"true", "false"};
+        }
+        return info;
+    }
+
+    private SQLException badValue(String value, String expected) {
+        return new SQLException("Invalid value '" + value + "' for property " + name + ": expected " + expected
+                + ". Fix it in the URL (;" + name + "=...) or the connection Properties.", SqlStates.INVALID_PARAMETER);
+    }
+}

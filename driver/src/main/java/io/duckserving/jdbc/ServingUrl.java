@@ -1,0 +1,102 @@
+package io.duckserving.jdbc;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A parsed {@code jdbc:duckdb-serving:<path>[;key=value]...} URL merged with the connection
+ * {@link Properties}: URL options win, the driver's own keys are split from DuckDB's.
+ */
+final class ServingUrl {
+    static final String PREFIX = "jdbc:duckdb-serving:";
+    /** Keys that JDBC tools send and DuckDB has no use for (it has no authentication). */
+    private static final java.util.Set<String> IGNORED = java.util.Set.of("user", "password");
+
+    final Path path;
+    final long checkIntervalNanos;
+    final long retryIntervalNanos;
+    final long maxStalenessNanos;
+    final Path spillRoot;
+    final DuckDbOptions duckDb;
+
+    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb) throws SQLException {
+        this.path = path;
+        this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));
+        this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
+        this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_STALENESS_MS.getLong(own));
+        String spill = ServingProperty.SPILL_DIRECTORY.get(own);
+        this.spillRoot = spill.isEmpty()
+                ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving")
+                : Paths.get(spill).toAbsolutePath();
+        this.duckDb = duckDb;
+    }
+
+    static boolean accepts(String url) {
+        return url != null && url.startsWith(PREFIX);
+    }
+
+    static ServingUrl parse(String url, Properties info) throws SQLException {
+        String rest = url.substring(PREFIX.length());
+        String[] parts = rest.split(";");
+        String pathText = parts[0].trim();
+        if (pathText.isEmpty() || pathText.equals(":memory:") || pathText.startsWith(":memory:")) {
+            throw new SQLException("URL " + url + " names no database file: use " + PREFIX
+                    + "/path/to/analytics.duckdb", SqlStates.CANNOT_CONNECT);
+        }
+        Path path;
+        try {
+            path = Paths.get(pathText).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
+                    SqlStates.CANNOT_CONNECT, e);
+        }
+
+        // Properties first, then URL options over them: the URL wins.
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (info != null) {
+            for (String key : info.stringPropertyNames()) {
+                merged.put(key, info.getProperty(key));
+            }
+            // Boolean objects put straight into the map (DuckDB's driver accepts them too).
+            for (Map.Entry<Object, Object> e : info.entrySet()) {
+                if (e.getKey() instanceof String && !(e.getValue() instanceof String) && e.getValue() != null) {
+                    merged.put((String) e.getKey(), String.valueOf(e.getValue()));
+                }
+            }
+        }
+        for (int i = 1; i < parts.length; i++) {
+            String part = parts[i].trim();
+            if (part.isEmpty()) {
+                continue;
+            }
+            int eq = part.indexOf('=');
+            if (eq <= 0) {
+                throw new SQLException("URL option '" + part + "' in " + url + " is not key=value",
+                        SqlStates.INVALID_PARAMETER);
+            }
+            String key = part.substring(0, eq).trim();
+            merged.keySet().removeIf(k -> k.equalsIgnoreCase(key));
+            merged.put(key, part.substring(eq + 1).trim());
+        }
+
+        Properties own = new Properties();
+        Map<String, String> passThrough = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : merged.entrySet()) {
+            ServingProperty p = ServingProperty.forName(e.getKey());
+            if (p != null) {
+                own.setProperty(p.getName(), e.getValue());
+            } else if (!IGNORED.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                passThrough.put(e.getKey(), e.getValue());
+            }
+        }
+        boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
+        int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
+        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent));
+    }
+}

@@ -1,0 +1,105 @@
+package io.duckserving.jdbc;
+
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * What a user changed in their session, in order, so it can be replayed on a new snapshot:
+ * session SQL ({@code SET}, {@code USE}...), {@code setCatalog}/{@code setSchema}, autocommit.
+ * A later setting of the same thing replaces the earlier one, so the list stays short.
+ */
+final class SessionState {
+    private final List<Entry> entries = new ArrayList<>();
+    private boolean autoCommit = true;
+
+    void setAutoCommit(boolean autoCommit) {
+        this.autoCommit = autoCommit;
+    }
+
+    void recordSql(String sql) {
+        String trimmed = sql.trim();
+        String key = keyOf(trimmed);
+        entries.removeIf(e -> e.key.equals(key));
+        if (key.equals("USE")) {
+            // USE sets both catalog and schema.
+            entries.removeIf(e -> e.key.equals("catalog") || e.key.equals("schema"));
+        }
+        if (!key.startsWith("RESET ")) {
+            entries.add(new Entry(key, trimmed, null));
+        } else {
+            // RESET x restores the default, which a fresh snapshot already has.
+            String setKey = "SET " + key.substring("RESET ".length());
+            entries.removeIf(e -> e.key.equals(setKey));
+        }
+    }
+
+    void recordCatalog(String catalog) {
+        entries.removeIf(e -> e.key.equals("catalog"));
+        entries.add(new Entry("catalog", null, catalog));
+    }
+
+    void recordSchema(String schema) {
+        entries.removeIf(e -> e.key.equals("schema"));
+        entries.add(new Entry("schema", null, schema));
+    }
+
+    void replay(DuckDBConnection duck) throws SQLException {
+        if (!autoCommit) {
+            duck.setAutoCommit(false);
+        }
+        if (entries.isEmpty()) {
+            return;
+        }
+        try (Statement st = duck.createStatement()) {
+            for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
+                Entry e = it.next();
+                if (e.sql != null) {
+                    st.execute(e.sql);
+                } else if (e.key.equals("catalog")) {
+                    duck.setCatalog(e.value);
+                } else {
+                    duck.setSchema(e.value);
+                }
+            }
+        }
+    }
+
+    /**
+     * "SET x" for SET/RESET of one variable (with or without SESSION/GLOBAL/LOCAL and "="/"TO"), "USE"
+     * for USE, and the statement itself for anything else (ATTACH, LOAD...).
+     */
+    private static String keyOf(String sql) {
+        String[] words = sql.replace('=', ' ').split("\\s+");
+        String verb = words[0].toUpperCase(Locale.ROOT);
+        if (verb.equals("USE")) {
+            return "USE";
+        }
+        if ((verb.equals("SET") || verb.equals("RESET")) && words.length > 1) {
+            int i = 1;
+            String scope = words[i].toUpperCase(Locale.ROOT);
+            if ((scope.equals("SESSION") || scope.equals("GLOBAL") || scope.equals("LOCAL")) && words.length > 2) {
+                i++;
+            }
+            String variable = words[i].replaceAll("[;'\"]", "").toLowerCase(Locale.ROOT);
+            return verb + " " + variable;
+        }
+        return sql;
+    }
+
+    private static final class Entry {
+        final String key;
+        final String sql;
+        final String value;
+
+        Entry(String key, String sql, String value) {
+            this.key = key;
+            this.sql = sql;
+            this.value = value;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.duckserving.jdbc;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBDriver;
+
+/**
+ * One DuckDB database opened read-only on one file (one file key: device and inode). Reference
+ * counted: the registry holds one reference while the snapshot is current, every
+ * {@link SnapshotSession} one more; the database closes when the count reaches zero.
+ */
+final class Snapshot {
+    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+    private static final DuckDBDriver DUCKDB = new DuckDBDriver();
+    private static final AtomicLong SEQUENCE = new AtomicLong();
+    private static final AtomicLong OPENED = new AtomicLong();
+    private static final AtomicInteger OPEN = new AtomicInteger();
+    /** A file replaced during our open is opened again; more than this many times in a row means a storm. */
+    private static final int OPEN_ATTEMPTS = 5;
+
+    final long id;
+    final Path path;
+    final Object fileKey;
+    final long openedAtMillis;
+    private final DuckDBConnection root;
+    private final Path spillDirectory;
+    private final AtomicInteger references = new AtomicInteger(1);
+    private volatile boolean retired;
+
+    private Snapshot(long id, Path path, Object fileKey, DuckDBConnection root, Path spillDirectory) {
+        this.id = id;
+        this.path = path;
+        this.fileKey = fileKey;
+        this.root = root;
+        this.spillDirectory = spillDirectory;
+        this.openedAtMillis = System.currentTimeMillis();
+    }
+
+    /**
+     * Opens the file now at {@code path}. The path is stat-ed before and after the open: if the
+     * file key moved in between, another file was renamed over it during the open and we cannot
+     * know which one DuckDB got, so we open again.
+     */
+    static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
+        Files.createDirectories(spillRoot);
+        for (int attempt = 1; ; attempt++) {
+            Object before = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            long id = SEQUENCE.incrementAndGet();
+            Path spill = spillRoot.resolve("snapshot-" + ProcessHandle.current().pid() + "-" + id);
+            DuckDBConnection root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + path,
+                    options.toProperties(spill.toString()));
+            OPENED.incrementAndGet();
+            OPEN.incrementAndGet();
+            Object after;
+            try {
+                after = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(root, spill);
+                throw e;
+            }
+            if (before.equals(after)) {
+                return new Snapshot(id, path, before, root, spill);
+            }
+            closeQuietly(root, spill);
+            if (attempt == OPEN_ATTEMPTS) {
+                throw new IOException("the file was replaced " + OPEN_ATTEMPTS + " times while it was being opened");
+            }
+        }
+    }
+
+    /** A new DuckDB connection on this database (about 13 us), or null if the snapshot already closed. */
+    DuckDBConnection connect() throws SQLException {
+        if (!tryAcquire()) {
+            return null;
+        }
+        try {
+            return root.duplicate();
+        } catch (SQLException | RuntimeException e) {
+            release();
+            throw e;
+        }
+    }
+
+    private boolean tryAcquire() {
+        for (int n = references.get(); n > 0; n = references.get()) {
+            if (references.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            closeQuietly(root, spillDirectory);
+        }
+    }
+
+    /** Called once by the registry when a newer snapshot replaces this one; drops the registry's reference. */
+    void retire() {
+        retired = true;
+        release();
+    }
+
+    boolean isRetired() {
+        return retired;
+    }
+
+    static long opened() {
+        return OPENED.get();
+    }
+
+    static int open() {
+        return OPEN.get();
+    }
+
+    private static void closeQuietly(DuckDBConnection root, Path spill) {
+        try {
+            root.close();
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.FINE, "closing a snapshot of " + spill + " failed", e);
+        } finally {
+            OPEN.decrementAndGet();
+        }
+        deleteRecursively(spill);
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.deleteIfExists(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "could not remove spill directory " + dir, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "snapshot " + id + " of " + path;
+    }
+}

@@ -1,0 +1,58 @@
+package io.duckserving.jdbc;
+
+import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * One DuckDB connection on one {@link Snapshot}, with the logical connection's session state
+ * replayed on it. The logical connection holds one reference while it uses it, each open result
+ * set one more, so a result set keeps reading its snapshot after the connection has moved on.
+ */
+final class SnapshotSession {
+    final Snapshot snapshot;
+    final DuckDBConnection duck;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    private SnapshotSession(Snapshot snapshot, DuckDBConnection duck) {
+        this.snapshot = snapshot;
+        this.duck = duck;
+    }
+
+    /** A session on {@code snapshot} with {@code state} replayed, or null if the snapshot closed meanwhile. */
+    static SnapshotSession open(Snapshot snapshot, SessionState state) throws SQLException {
+        DuckDBConnection duck = snapshot.connect();
+        if (duck == null) {
+            return null;
+        }
+        try {
+            state.replay(duck);
+        } catch (SQLException | RuntimeException e) {
+            try {
+                duck.close();
+            } catch (SQLException closing) {
+                e.addSuppressed(closing);
+            }
+            snapshot.release();
+            throw e;
+        }
+        return new SnapshotSession(snapshot, duck);
+    }
+
+    /** Only while the caller already holds a reference. */
+    void retain() {
+        references.incrementAndGet();
+    }
+
+    void release() {
+        if (references.decrementAndGet() == 0) {
+            try {
+                duck.close();
+            } catch (SQLException ignored) {
+                // The snapshot's reference is what matters; DuckDB frees the connection either way.
+            } finally {
+                snapshot.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.duckserving.jdbc;
+
+import java.sql.SQLDataException;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.sql.SQLInvalidAuthorizationSpecException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLSyntaxErrorException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientException;
+
+/**
+ * SQLStates for DuckDB's errors, which carry none: DuckDB's message starts with its error class
+ * ("Catalog Error: ..."), and Spring, jOOQ and friends translate exceptions by SQLState.
+ */
+final class SqlStates {
+    static final String CANNOT_CONNECT = "08001";
+    static final String CONNECTION_FAILURE = "08006";
+    static final String CONNECTION_CLOSED = "08003";
+    static final String NOT_SUPPORTED = "0A000";
+    static final String INVALID_PARAMETER = "22023";
+    static final String READ_ONLY = "25006";
+    static final String GENERAL = "HY000";
+
+    private SqlStates() {
+    }
+
+    /** DuckDB's exception with an SQLState and the matching subclass; the original stays the cause. */
+    static SQLException translate(SQLException e) {
+        if (e.getSQLState() != null || e.getClass() != SQLException.class) {
+            return e;
+        }
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        String state = stateOf(message);
+        SQLException translated;
+        switch (state.substring(0, 2)) {
+            case "42":
+                translated = state.equals("42501")
+                        ? new SQLInvalidAuthorizationSpecException(message, state, e)
+                        : new SQLSyntaxErrorException(message, state, e);
+                break;
+            case "22":
+                translated = new SQLDataException(message, state, e);
+                break;
+            case "23":
+                translated = new SQLIntegrityConstraintViolationException(message, state, e);
+                break;
+            case "0A":
+                translated = new SQLFeatureNotSupportedException(message, state, e);
+                break;
+            case "57":
+                translated = new SQLTimeoutException(message, state, e);
+                break;
+            case "53":
+                translated = new SQLTransientException(message, state, e);
+                break;
+            case "08":
+                translated = new SQLNonTransientConnectionException(message, state, e);
+                break;
+            default:
+                translated = new SQLException(message, state, e);
+        }
+        translated.setNextException(e.getNextException());
+        return translated;
+    }
+
+    static String stateOf(String message) {
+        if (message.contains("read-only mode") || message.contains("read only mode")) {
+            return READ_ONLY;
+        }
+        int colon = message.indexOf(" Error:");
+        String kind = colon < 0 ? "" : message.substring(0, colon);
+        switch (kind) {
+            case "Parser":
+            case "Syntax":
+                return "42601";
+            case "Catalog":
+                return "42704";
+            case "Binder":
+                return message.contains("not found") ? "42703" : "42000";
+            case "Permission":
+                return "42501";
+            case "Conversion":
+                return "22018";
+            case "Out of Range":
+                return "22003";
+            case "Invalid Input":
+                return "22023";
+            case "Constraint":
+                return "23000";
+            case "Not implemented":
+                return NOT_SUPPORTED;
+            case "INTERRUPT":
+            case "Interrupt":
+                return "57014";
+            case "IO":
+                return "58030";
+            case "Out of Memory":
+                return "53200";
+            case "Transaction":
+                return "25000";
+            case "Connection":
+                return CONNECTION_FAILURE;
+            default:
+                return GENERAL;
+        }
+    }
+
+    static SQLException closed(String what) {
+        return new SQLNonTransientConnectionException(what + " is closed", CONNECTION_CLOSED);
+    }
+
+    static SQLFeatureNotSupportedException notSupported(String what) {
+        return new SQLFeatureNotSupportedException(what + " is not supported: jdbc:duckdb-serving: reads "
+                + "immutable snapshots", NOT_SUPPORTED);
+    }
+}
