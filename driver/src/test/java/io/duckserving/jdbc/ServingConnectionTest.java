@@ -1,0 +1,305 @@
+package io.duckserving.jdbc;
+
+import static io.duckserving.jdbc.ServingPropertyTest.setting;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.duckdb.DuckDBConnection;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The JDBC surface real clients (pools, BI tools, Spring) rely on. */
+class ServingConnectionTest {
+    @TempDir
+    Path dir;
+    Path target;
+
+    @BeforeEach
+    void publishFirstSnapshot() throws Exception {
+        target = dir.resolve("analytics.duckdb");
+        SnapshotFiles.publish(target, 1);
+    }
+
+    private Connection connect(String... options) throws SQLException {
+        return DriverManager.getConnection(SnapshotFiles.url(target, options));
+    }
+
+    @Test
+    void wrappersPointBackToTheWrappersAlsoAfterASwap() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             PreparedStatement ps = c.prepareStatement("SELECT v FROM t WHERE id = ?")) {
+            for (int version = 1; version <= 2; version++) {
+                assertSame(c, s.getConnection());
+                assertSame(c, ps.getConnection());
+                try (ResultSet rs = s.executeQuery("SELECT 1")) {
+                    assertSame(s, rs.getStatement());
+                }
+                ps.setInt(1, 3);
+                try (ResultSet rs = ps.executeQuery()) {
+                    assertSame(ps, rs.getStatement());
+                    rs.next();
+                    assertEquals(version, rs.getInt(1));
+                }
+                DatabaseMetaData md = c.getMetaData();
+                assertSame(c, md.getConnection());
+                SnapshotFiles.publish(target, 2);
+            }
+        }
+    }
+
+    @Test
+    void metaDataSeesTheNewSnapshotsTables() throws Exception {
+        try (Connection c = connect()) {
+            assertTrue(hasTable(c, "t"));
+            assertFalse(hasTable(c, "extra"));
+            Path temp = SnapshotFiles.tempBeside(target);
+            SnapshotFiles.write(temp, 2, 10);
+            try (Connection w = DriverManager.getConnection("jdbc:duckdb:" + temp); Statement s = w.createStatement()) {
+                s.execute("CREATE TABLE extra(x INTEGER)");
+                s.execute("CHECKPOINT");
+            }
+            SnapshotFiles.moveOver(temp, target);
+            assertTrue(hasTable(c, "extra"), "a metadata call moves to the new snapshot like a statement");
+        }
+    }
+
+    @Test
+    void unwrapReachesDuckDbsConnection() throws Exception {
+        try (Connection c = connect()) {
+            assertTrue(c.isWrapperFor(DuckDBConnection.class));
+            DuckDBConnection duck = c.unwrap(DuckDBConnection.class);
+            assertNotNull(duck);
+            try (Statement s = duck.createStatement(); ResultSet rs = s.executeQuery("SELECT max(v) FROM t")) {
+                rs.next();
+                assertEquals(1, rs.getInt(1));
+            }
+            assertThrows(SQLException.class, () -> c.unwrap(String.class));
+        }
+    }
+
+    @Test
+    void readOnlyRequestsAreAnsweredSensibly() throws Exception {
+        try (Connection c = connect()) {
+            assertTrue(c.isReadOnly());
+            assertDoesNotThrow(() -> c.setReadOnly(true));
+            // HikariCP in its default configuration calls setReadOnly(false): it must not fail the pool.
+            assertDoesNotThrow(() -> c.setReadOnly(false));
+            assertTrue(c.isReadOnly(), "the connection stays read-only whatever is asked");
+            assertEquals(1, SnapshotFiles.readVersion(c));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {Connection.TRANSACTION_READ_UNCOMMITTED, Connection.TRANSACTION_READ_COMMITTED,
+            Connection.TRANSACTION_REPEATABLE_READ, Connection.TRANSACTION_SERIALIZABLE})
+    void everyTransactionIsolationIsAcceptedOnAnImmutableSnapshot(int level) throws Exception {
+        try (Connection c = connect()) {
+            int current = c.getTransactionIsolation();
+            assertTrue(current != Connection.TRANSACTION_NONE, "reads are transactional");
+            assertDoesNotThrow(() -> c.setTransactionIsolation(level));
+            assertEquals(1, SnapshotFiles.readVersion(c));
+        }
+    }
+
+    @Test
+    void clientInfoNetworkTimeoutAndHoldabilityDoNotThrow() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (Connection c = connect()) {
+            assertNotNull(c.getClientInfo());
+            c.setClientInfo("ApplicationName", "tests");
+            assertEquals("tests", c.getClientInfo("ApplicationName"));
+            c.setNetworkTimeout(executor, 5_000);
+            assertTrue(c.getNetworkTimeout() >= 0);
+            assertTrue(c.isValid(1));
+            assertEquals(1, SnapshotFiles.readVersion(c));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void abortClosesTheConnection() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Connection c = connect();
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            c.abort(executor);
+            Poll.until(Duration.ofSeconds(5), "the aborted connection is closed", c::isClosed);
+            SQLException e = assertThrows(SQLException.class, () -> SnapshotFiles.readVersion(c));
+            assertEquals("08003", e.getSQLState());
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void closedConnectionAndStatementFailWith08003() throws Exception {
+        Connection c = connect();
+        Statement s = c.createStatement();
+        c.close();
+        assertTrue(c.isClosed());
+        assertTrue(s.isClosed(), "closing a connection closes its statements");
+        assertFalse(c.isValid(1));
+        assertEquals("08003", assertThrows(SQLException.class, c::createStatement).getSQLState());
+        assertThrows(SQLException.class, () -> s.executeQuery("SELECT 1"));
+        assertDoesNotThrow(c::close, "close twice is allowed");
+    }
+
+    @Test
+    void statementStaysUsableAfterAFailedExecution() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             PreparedStatement ps = c.prepareStatement("SELECT CAST(? AS INTEGER)")) {
+            assertThrows(SQLException.class, () -> s.executeQuery("SELEC 1"));
+            assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM no_such_table"));
+            assertFalse(s.isClosed(), "DuckDB's own statement closes itself after an error; ours must not");
+            assertEquals(1, SnapshotFiles.read(s).version);
+
+            ps.setString(1, "not a number");
+            assertThrows(SQLException.class, ps::executeQuery);
+            ps.setString(1, "7");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(7, rs.getInt(1));
+            }
+        }
+    }
+
+    @Test
+    void errorsCarrySqlStates() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertState("42", assertThrows(SQLException.class, () -> s.executeQuery("SELEC 1")), "syntax error");
+            assertState("42", assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM no_such_table")),
+                    "unknown table");
+            assertState("42", assertThrows(SQLException.class, () -> s.executeQuery("SELECT no_such_column FROM t")),
+                    "unknown column");
+            assertState("22", assertThrows(SQLException.class, () -> s.executeQuery("SELECT 'abc'::INTEGER")),
+                    "conversion error");
+            assertEquals("25006", assertThrows(SQLException.class,
+                    () -> s.execute("CREATE TABLE written(x INTEGER)")).getSQLState(), "CREATE TABLE on the snapshot");
+            assertEquals("25006", assertThrows(SQLException.class,
+                    () -> s.execute("INSERT INTO t VALUES (1000, 1)")).getSQLState(), "INSERT on the snapshot");
+            assertEquals("25006", assertThrows(SQLException.class,
+                    () -> s.executeUpdate("UPDATE t SET v = 2")).getSQLState(), "UPDATE on the snapshot");
+            assertEquals("25006", assertThrows(SQLException.class,
+                    () -> s.execute("DROP TABLE t")).getSQLState(), "DROP TABLE on the snapshot");
+            assertEquals(1, SnapshotFiles.read(s).version, "nothing was written");
+        }
+    }
+
+    @Test
+    void copyToIsRefusedByDefaultAndWritesNoFile() throws Exception {
+        Path out = dir.resolve("out.csv");
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.execute("COPY (SELECT 1) TO '" + out + "'"));
+            assertThrows(SQLException.class, () -> s.execute("COPY t TO '" + out + "' (FORMAT parquet)"));
+        }
+        assertFalse(Files.exists(out), "COPY TO must not create " + out);
+    }
+
+    @Test
+    void attachIsRefusedByDefaultAndCreatesNoFile() throws Exception {
+        Path other = dir.resolve("other.duckdb");
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.execute("ATTACH '" + other + "' AS other_db"));
+        }
+        assertFalse(Files.exists(other), "ATTACH must not create " + other);
+    }
+
+    @Test
+    void attachOfAnExistingFileIsRefusedByDefault() throws Exception {
+        Path other = dir.resolve("existing.duckdb");
+        SnapshotFiles.write(other, 9, 5);
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.execute("ATTACH '" + other + "' AS other_db (READ_ONLY)"));
+        }
+    }
+
+    @Test
+    void readingOtherFilesIsRefusedByDefault() throws Exception {
+        Path csv = dir.resolve("secret.csv");
+        Files.writeString(csv, "n\n1\n");
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM read_csv('" + csv + "')").close());
+            assertThrows(SQLException.class, () -> s.executeQuery("SELECT * FROM '" + csv + "'").close());
+            assertEquals(1, SnapshotFiles.read(s).version, "the statement stays usable");
+        }
+    }
+
+    @Test
+    void externalAccessRefusalSurvivesASwap() throws Exception {
+        Path out = dir.resolve("after-swap.csv");
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            SnapshotFiles.publish(target, 2);
+            assertThrows(SQLException.class, () -> s.execute("COPY (SELECT 1) TO '" + out + "'"));
+            assertEquals(2, SnapshotFiles.read(s).version);
+        }
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void writingFilesWorksWhenExternalAccessIsAllowed() throws Exception {
+        Path out = dir.resolve("allowed.csv");
+        try (Connection c = connect("serving_allow_external_access=true"); Statement s = c.createStatement()) {
+            s.execute("COPY (SELECT 1 AS one) TO '" + out + "'");
+        }
+        assertTrue(Files.exists(out), "serving_allow_external_access=true lets COPY TO write");
+    }
+
+    @Test
+    void connectionsWithDifferentDuckDbSettingsOnOnePathBothWork() throws Exception {
+        try (Connection plain = connect(); Connection oneThread = connect("threads=1")) {
+            assertEquals(1, SnapshotFiles.readVersion(plain));
+            assertEquals(1, SnapshotFiles.readVersion(oneThread));
+            assertEquals("1", setting(oneThread, "threads"));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(oneThread));
+            assertEquals(2, SnapshotFiles.readVersion(plain));
+            assertEquals("1", setting(oneThread, "threads"));
+        }
+    }
+
+    @Test
+    void onePathCanBeReadUnderTwoSpellings() throws Exception {
+        Path spelledDifferently = dir.resolve(".").resolve("analytics.duckdb");
+        try (Connection a = connect();
+             Connection b = DriverManager.getConnection("jdbc:duckdb-serving:" + spelledDifferently)) {
+            assertEquals(1, SnapshotFiles.readVersion(a));
+            assertEquals(1, SnapshotFiles.readVersion(b));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(b));
+            assertEquals(2, SnapshotFiles.readVersion(a));
+        }
+    }
+
+    private static void assertState(String classPrefix, SQLException e, String what) {
+        assertNotNull(e.getSQLState(), what + " has no SQLState: " + e.getMessage());
+        assertTrue(e.getSQLState().startsWith(classPrefix),
+                what + ": expected SQLState class " + classPrefix + " but was " + e.getSQLState() + " (" + e.getMessage() + ")");
+    }
+
+    private static boolean hasTable(Connection c, String name) throws SQLException {
+        try (ResultSet rs = c.getMetaData().getTables(null, null, name, null)) {
+            return rs.next();
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package io.duckserving.jdbc;
+
+import static io.duckserving.jdbc.ServingPropertyTest.setting;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Statement;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Session state (JDBC setters, SET, USE) replays on the new snapshot; temporary objects pin. */
+class SessionStateSwapTest {
+    @TempDir
+    Path dir;
+    Path target;
+
+    @BeforeEach
+    void publishFirstSnapshot() throws Exception {
+        target = dir.resolve("analytics.duckdb");
+        SnapshotFiles.publish(target, 1);
+    }
+
+    @Test
+    void setSchemaSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setSchema("other");
+            assertEquals("other", c.getSchema());
+            assertEquals(1, otherVersion(c));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, otherVersion(c), "unqualified o resolves in schema other on the new snapshot");
+            assertEquals("other", c.getSchema());
+            c.setSchema("main");
+            SnapshotFiles.publish(target, 3);
+            assertEquals(3, SnapshotFiles.readVersion(c), "back in main after the next swap");
+        }
+    }
+
+    @Test
+    void useSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("USE other");
+            assertEquals(1, otherVersion(c));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, otherVersion(c));
+            assertEquals("other", c.getSchema(), "getSchema reflects USE on the new snapshot");
+        }
+    }
+
+    @Test
+    void useOfTheCatalogAsDBeaverSendsItSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            String catalog = c.getCatalog();
+            assertNotNull(catalog);
+            s.execute("USE \"" + catalog + "\"");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            assertEquals(catalog, c.getCatalog(), "the catalog keeps its name across snapshots of one path");
+            s.execute("USE \"" + catalog + "\".other");
+            SnapshotFiles.publish(target, 3);
+            assertEquals(3, otherVersion(c));
+        }
+    }
+
+    @Test
+    void setTimeZoneSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SET TimeZone='America/New_York'");
+            SnapshotFiles.publish(target, 2);
+            assertEquals("America/New_York", setting(c, "TimeZone"));
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            s.execute("SET TimeZone = 'Asia/Tokyo'");
+            SnapshotFiles.publish(target, 3);
+            assertEquals("Asia/Tokyo", setting(c, "TimeZone"), "the last SET wins after a swap");
+        }
+    }
+
+    @Test
+    void resetSurvivesSwaps() throws Exception {
+        String defaultZone;
+        try (Connection fresh = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            defaultZone = setting(fresh, "TimeZone");
+        }
+        String other = defaultZone.equals("Asia/Tokyo") ? "America/New_York" : "Asia/Tokyo";
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SET TimeZone='" + other + "'");
+            s.execute("RESET TimeZone");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(defaultZone, setting(c, "TimeZone"));
+        }
+    }
+
+    @Test
+    void setSearchPathSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SET search_path = 'other,main'");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, otherVersion(c));
+            assertEquals(2, SnapshotFiles.readVersion(c), "t still found through main on the search path");
+        }
+    }
+
+    @Test
+    void sessionSettingsOfOneConnectionDoNotLeakIntoAnother() throws Exception {
+        try (Connection a = DriverManager.getConnection(SnapshotFiles.url(target));
+             Connection b = DriverManager.getConnection(SnapshotFiles.url(target));
+             Statement s = a.createStatement()) {
+            String before = setting(b, "TimeZone");
+            String other = before.equals("Asia/Tokyo") ? "America/New_York" : "Asia/Tokyo";
+            s.execute("SET TimeZone='" + other + "'");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(other, setting(a, "TimeZone"));
+            assertEquals(before, setting(b, "TimeZone"), "SET is per connection, also after both moved");
+        }
+    }
+
+    @Test
+    void clientInfoSurvivesSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setClientInfo("ApplicationName", "serving-tests");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            assertEquals("serving-tests", c.getClientInfo("ApplicationName"));
+            assertEquals("serving-tests", c.getClientInfo().getProperty("ApplicationName"));
+        }
+    }
+
+    @Test
+    void temporaryTablePinsTheConnectionWithAWarningUntilDropped() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            assertNull(c.getWarnings());
+            s.execute("CREATE TEMP TABLE scratch AS SELECT 42 AS answer");
+            SQLWarning warning = c.getWarnings() != null ? c.getWarnings() : s.getWarnings();
+            assertNotNull(warning, "pinning the connection to its snapshot must be announced with an SQLWarning");
+            assertTrue(warning.getMessage().toLowerCase(java.util.Locale.ROOT).contains("temp"), warning.getMessage());
+
+            SnapshotFiles.publish(target, 2);
+            assertEquals(1, SnapshotFiles.readVersion(c), "pinned: the temporary table lives on snapshot 1");
+            assertEquals(42, answer(s), "the temporary table is still there");
+            SnapshotFiles.publish(target, 3);
+            assertEquals(1, SnapshotFiles.readVersion(c));
+
+            s.execute("DROP TABLE scratch");
+            assertEquals(3, SnapshotFiles.readVersion(c), "unpinned once the temporary table is dropped");
+        }
+    }
+
+    @Test
+    void temporaryTablesDoNotPinOtherConnections() throws Exception {
+        try (Connection pinned = DriverManager.getConnection(SnapshotFiles.url(target));
+             Connection other = DriverManager.getConnection(SnapshotFiles.url(target));
+             Statement s = pinned.createStatement()) {
+            s.execute("CREATE TEMP TABLE scratch AS SELECT 42 AS answer");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(other));
+            assertEquals(1, SnapshotFiles.readVersion(pinned));
+        }
+    }
+
+    private static int otherVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM o")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    private static int answer(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT answer FROM scratch")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}

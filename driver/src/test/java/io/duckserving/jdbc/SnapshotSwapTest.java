@@ -1,0 +1,223 @@
+package io.duckserving.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Which snapshot each kind of work reads when a new file is renamed over the path. */
+class SnapshotSwapTest {
+    @TempDir
+    Path dir;
+    Path target;
+
+    @BeforeEach
+    void publishFirstSnapshot() throws Exception {
+        target = dir.resolve("analytics.duckdb");
+        SnapshotFiles.publish(target, 1);
+    }
+
+    @Test
+    void nextStatementAfterTheRenameSeesTheNewSnapshot() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            assertEquals(1, SnapshotFiles.read(s).version);
+            for (int version = 2; version <= 4; version++) {
+                SnapshotFiles.publish(target, version);
+                assertEquals(version, SnapshotFiles.read(s).version, "a statement created before the swap");
+                assertEquals(version, SnapshotFiles.readVersion(c), "a new statement");
+            }
+        }
+    }
+
+    /** Enough rows for several DuckDB chunks, so a streaming result really is read lazily. */
+    @ParameterizedTest
+    @ValueSource(strings = {"jdbc_stream_results=false", "jdbc_stream_results=true"})
+    void openResultSetKeepsReadingItsSnapshotAcrossASwap(String streaming) throws Exception {
+        int rows = 10_000;
+        SnapshotFiles.publish(target, 2, rows);
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target, streaming));
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, v FROM t ORDER BY id")) {
+            assertTrue(rs.next());
+            assertEquals(2, rs.getInt(2));
+
+            SnapshotFiles.publish(target, 3, 50);
+            assertEquals(3, SnapshotFiles.readVersion(c), "a new statement on the same connection sees the new file");
+
+            int read = 1;
+            while (rs.next()) {
+                assertEquals(read, rs.getInt(1));
+                assertEquals(2, rs.getInt(2), "row " + read + " of the open result set");
+                read++;
+            }
+            assertEquals(rows, read, "the open result set reads its whole snapshot");
+        }
+    }
+
+    @Test
+    void transactionKeepsItsSnapshotAcrossSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setAutoCommit(false);
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(1, SnapshotFiles.readVersion(c), "the transaction keeps the snapshot it started on");
+            SnapshotFiles.publish(target, 3);
+            assertEquals(1, SnapshotFiles.readVersion(c), "through a second swap too");
+            try (PreparedStatement ps = c.prepareStatement("SELECT v FROM other.o"); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertEquals(1, rs.getInt(1), "prepared statements inside the transaction read its snapshot too");
+            }
+            c.commit();
+            assertEquals(3, SnapshotFiles.readVersion(c), "after commit the next transaction starts on the newest file");
+            SnapshotFiles.publish(target, 4);
+            assertEquals(3, SnapshotFiles.readVersion(c), "still autocommit=false: a new transaction began at the last read");
+            c.rollback();
+            assertEquals(4, SnapshotFiles.readVersion(c), "after rollback too");
+            c.setAutoCommit(true);
+            SnapshotFiles.publish(target, 5);
+            assertEquals(5, SnapshotFiles.readVersion(c), "back in autocommit every statement moves");
+        }
+    }
+
+    @Test
+    void setAutoCommitTrueEndsTheTransactionAndMoves() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setAutoCommit(false);
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            SnapshotFiles.publish(target, 2);
+            c.setAutoCommit(true); // JDBC: commits the open transaction
+            assertEquals(2, SnapshotFiles.readVersion(c));
+        }
+    }
+
+    @Test
+    void sqlTransactionKeepsItsSnapshotAcrossSwaps() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("BEGIN TRANSACTION");
+            assertEquals(1, SnapshotFiles.read(s).version);
+            SnapshotFiles.publish(target, 2);
+            assertEquals(1, SnapshotFiles.read(s).version, "BEGIN ... COMMIT in SQL is a transaction too");
+            s.execute("COMMIT");
+            assertEquals(2, SnapshotFiles.read(s).version);
+        }
+    }
+
+    @Test
+    void preparedStatementReprepareOnTheNewSnapshotWithItsParametersAndSettings() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target));
+             PreparedStatement ps = c.prepareStatement("SELECT id, v FROM t WHERE id >= ? ORDER BY id")) {
+            ps.setInt(1, 90);
+            ps.setMaxRows(4);
+            assertEquals(List.of("90:1", "91:1", "92:1", "93:1"), rows(ps));
+
+            SnapshotFiles.publish(target, 2);
+            assertEquals(List.of("90:2", "91:2", "92:2", "93:2"), rows(ps), "same parameters and max rows, new data");
+
+            SnapshotFiles.publish(target, 3);
+            ps.setInt(1, 98);
+            assertEquals(List.of("98:3", "99:3"), rows(ps), "a parameter set after the swap");
+        }
+    }
+
+    @Test
+    void preparedStatementSeesAChangedTableShape() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target));
+             PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM t WHERE v = ?")) {
+            ps.setInt(1, 1);
+            assertEquals(List.of("100"), singleColumn(ps));
+            SnapshotFiles.publish(target, 1, 7);
+            assertEquals(List.of("7"), singleColumn(ps), "re-prepared on a file with other row counts");
+        }
+    }
+
+    @Test
+    void oneSnapshotOpenPerSwapWhateverTheNumberOfConnections() throws Exception {
+        List<Connection> connections = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                connections.add(DriverManager.getConnection(SnapshotFiles.url(target)));
+            }
+            for (Connection c : connections) {
+                assertEquals(1, SnapshotFiles.readVersion(c));
+            }
+            long before = ServingDriver.snapshotsOpened();
+            SnapshotFiles.publish(target, 2);
+            for (Connection c : connections) {
+                assertEquals(2, SnapshotFiles.readVersion(c));
+            }
+            assertEquals(1, ServingDriver.snapshotsOpened() - before, "6 connections moved to a new file: one open");
+        } finally {
+            for (Connection c : connections) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void idleConnectionsLetGoOfReplacedFiles() throws Exception {
+        try (Connection idle = DriverManager.getConnection(SnapshotFiles.url(target));
+             Connection busy = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            assertEquals(1, SnapshotFiles.readVersion(idle));
+            for (int version = 2; version <= 4; version++) {
+                SnapshotFiles.publish(target, version);
+                assertEquals(version, SnapshotFiles.readVersion(busy));
+            }
+            Poll.until(Duration.ofSeconds(5), "no replaced snapshot file held open while connections are idle",
+                    () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+            assertEquals(4, SnapshotFiles.readVersion(idle), "the idle connection moves on at its next statement");
+        }
+    }
+
+    @Test
+    void openResultSetHoldsTheReplacedFileUntilItIsClosed() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            Statement s = c.createStatement();
+            ResultSet rs = s.executeQuery("SELECT id, v FROM t");
+            assertTrue(rs.next());
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            assertFalse(SnapshotFiles.openDeletedFiles(dir).isEmpty(), "the open result set still reads the replaced file");
+            assertTrue(rs.next());
+            assertEquals(1, rs.getInt(2));
+            rs.close();
+            s.close();
+            Poll.until(Duration.ofSeconds(5), "the replaced file is let go once its result set closed",
+                    () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+        }
+    }
+
+    private static List<String> rows(PreparedStatement ps) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(rs.getInt(1) + ":" + rs.getInt(2));
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> singleColumn(PreparedStatement ps) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+}
