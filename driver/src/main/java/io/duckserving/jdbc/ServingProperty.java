@@ -23,6 +23,11 @@ public enum ServingProperty {
             "If the newest published file has failed to open for longer than this, statements fail with "
                     + "an SQLException (SQLState 08006) instead of reading the older snapshot. 0 serves the "
                     + "last good snapshot for as long as it takes."),
+    WATCH_INTERVAL_MS("serving_watch_interval_ms", "1000",
+            "How often a background thread checks the path while no statement runs, so idle connections "
+                    + "let go of a replaced snapshot (and its deleted file) and the next statement finds the new "
+                    + "one already open. 0 turns the watcher off. Per path and DuckDB options, the first "
+                    + "connection's value applies."),
     ALLOW_EXTERNAL_ACCESS("serving_allow_external_access", "false",
             "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL). "
                     + "Off by default because BI tools let their users type any SQL."),

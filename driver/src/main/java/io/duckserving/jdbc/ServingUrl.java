@@ -22,6 +22,7 @@ final class ServingUrl {
     final long checkIntervalNanos;
     final long retryIntervalNanos;
     final long maxStalenessNanos;
+    final long watchIntervalMillis;
     final Path spillRoot;
     final DuckDbOptions duckDb;
 
@@ -30,6 +31,7 @@ final class ServingUrl {
         this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));
         this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
         this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_STALENESS_MS.getLong(own));
+        this.watchIntervalMillis = ServingProperty.WATCH_INTERVAL_MS.getLong(own);
         String spill = ServingProperty.SPILL_DIRECTORY.get(own);
         this.spillRoot = spill.isEmpty()
                 ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving")

@@ -28,8 +28,9 @@ final class SnapshotRegistry {
     private static final ConcurrentHashMap<Key, SnapshotRegistry> REGISTRIES = new ConcurrentHashMap<>();
     /** A registry nobody uses closes its snapshot after this long, so an idle JVM holds no file open. */
     private static final long IDLE_CLOSE_MILLIS = 10_000;
-    private static final ScheduledExecutorService IDLE_CLOSER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "duckdb-serving-idle-closer");
+    /** Watches published files and closes unused snapshots; the work is a stat per path per interval. */
+    private static final ScheduledExecutorService BACKGROUND = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "duckdb-serving-watcher");
         t.setDaemon(true);
         return t;
     });
@@ -45,15 +46,45 @@ final class SnapshotRegistry {
     private volatile OpenFailure failure;
     private ScheduledFuture<?> idleClose;
 
-    private SnapshotRegistry(Path path, DuckDbOptions options, Path spillRoot) {
-        this.path = path;
-        this.options = options;
-        this.spillRoot = spillRoot;
+    /** The settings of the connection that created this registry, for the watcher's own checks. */
+    private final ServingUrl watcherSettings;
+
+    private SnapshotRegistry(ServingUrl url) {
+        this.path = url.path;
+        this.options = url.duckDb;
+        this.spillRoot = url.spillRoot;
+        this.watcherSettings = url;
     }
 
     static SnapshotRegistry of(ServingUrl url) {
-        return REGISTRIES.computeIfAbsent(new Key(url.path, url.duckDb),
-                k -> new SnapshotRegistry(url.path, url.duckDb, url.spillRoot));
+        return REGISTRIES.computeIfAbsent(new Key(url.path, url.duckDb), k -> {
+            SnapshotRegistry registry = new SnapshotRegistry(url);
+            if (url.watchIntervalMillis > 0) {
+                BACKGROUND.scheduleWithFixedDelay(registry::watch, url.watchIntervalMillis, url.watchIntervalMillis,
+                        TimeUnit.MILLISECONDS);
+            }
+            return registry;
+        });
+    }
+
+    /**
+     * Notices a new file even when no statement runs, so idle connections let go of the replaced
+     * snapshot (and its deleted file) at once, and the next statement finds the new one open.
+     */
+    private void watch() {
+        Snapshot s = current;
+        if (s == null) {
+            return;
+        }
+        BasicFileAttributes published = stat();
+        if (published != null && published.fileKey().equals(s.fileKey)) {
+            return;
+        }
+        try {
+            refresh(published, watcherSettings);
+        } catch (SQLException | RuntimeException e) {
+            // Statements report staleness to their callers; the watcher only tries.
+        }
     }
 
     Path path() {
@@ -163,7 +194,7 @@ final class SnapshotRegistry {
         connections.remove(connection);
         synchronized (this) {
             if (connections.isEmpty() && idleClose == null) {
-                idleClose = IDLE_CLOSER.schedule(this::closeIfUnused, IDLE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
+                idleClose = BACKGROUND.schedule(this::closeIfUnused, IDLE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
     }
