@@ -1,0 +1,188 @@
+package io.duckserving.exporter;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+import java.util.function.Consumer;
+import org.apache.arrow.c.ArrowArrayStream;
+import org.apache.arrow.c.Data;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBResultSet;
+
+/**
+ * A live DuckDB connection as source (a pipeline's own): each table streams through Arrow C Data
+ * ({@code arrowExportStream} -> {@code registerArrowStream}) into the snapshot without going
+ * through a file. Arrow alone turns UUID and ENUM into VARCHAR and HUGEINT into DECIMAL(38,0), so
+ * each target table is declared first from the source's own column types and the Arrow rows are
+ * cast into it: the snapshot keeps the exact types. All tables are read in one transaction, so
+ * they come from one consistent state of the source.
+ */
+final class ArrowCopy implements SnapshotSource {
+
+    private static final long BATCH_ROWS = 1 << 17;
+
+    private final Connection source;
+    private final List<String> schemas;
+    private final Consumer<String> progress;
+    private final List<SourceTable> tables = new ArrayList<>();
+    private BufferAllocator allocator;
+    private String sourceCatalog;
+    private boolean restoreAutoCommit;
+    private int streamCounter;
+
+    ArrowCopy(Connection source, List<String> schemas, Consumer<String> progress) {
+        this.source = source;
+        this.schemas = schemas;
+        this.progress = progress;
+    }
+
+    @Override
+    public void prepare(Connection work) throws ExportException {
+        try {
+            if (!source.isWrapperFor(DuckDBConnection.class)) {
+                throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the live source connection ("
+                        + describe(source) + ") is not a DuckDB connection; the Arrow route needs one that unwraps "
+                        + "to org.duckdb.DuckDBConnection");
+            }
+            if (source.getAutoCommit()) {
+                source.setAutoCommit(false);
+                restoreAutoCommit = true;
+            }
+            try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
+                rs.next();
+                sourceCatalog = rs.getString(1);
+            }
+            for (String schema : schemas) {
+                String actual = SourceCatalog.resolveSchema(source, sourceCatalog, schema,
+                        "the source connection's database " + sourceCatalog);
+                tables.addAll(SourceCatalog.listTables(source, sourceCatalog, actual));
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot read the catalog of the source connection ("
+                    + describe(source) + "): " + e.getMessage(), e);
+        }
+        allocator = new RootAllocator();
+    }
+
+    @Override
+    public String targetAlias() {
+        return "serving_export_target";
+    }
+
+    @Override
+    public List<CopiedTable> copyInto(Connection work, String targetAlias) throws ExportException {
+        List<CopiedTable> copied = new ArrayList<>();
+        DuckDBConnection workDuck;
+        try (Statement st = work.createStatement()) {
+            workDuck = work.unwrap(DuckDBConnection.class);
+            for (String schema : SourceCatalog.schemasOf(tables, schemas)) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + DuckDb.ident(targetAlias) + "." + DuckDb.ident(schema));
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot create the schemas in the snapshot: "
+                    + e.getMessage(), e);
+        }
+        for (SourceTable table : tables) {
+            long start = System.nanoTime();
+            CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
+            try (Statement st = work.createStatement()) {
+                st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " (" + columnsOf(table) + ")");
+                String streamName = "serving_export_arrow_" + (++streamCounter);
+                try (StreamHandle ignored = streamInto(table, workDuck, streamName)) {
+                    st.execute("INSERT INTO " + out.sqlName(targetAlias) + " SELECT * FROM "
+                            + DuckDb.ident(streamName));
+                }
+                out = new CopiedTable(table.schema(), table.name(), SourceCatalog.count(st, out.sqlName(targetAlias)));
+            } catch (SQLException e) {
+                throw SourceCatalog.copyFailed(table, describe(source), e);
+            }
+            copied.add(out);
+            progress.accept(SourceCatalog.progressLine(table, out.rows(), start));
+        }
+        return copied;
+    }
+
+    /** "col1 TYPE1, col2 TYPE2", with DuckDB's own spelling of each type (ENUM('a', 'b'), UUID, HUGEINT...). */
+    private String columnsOf(SourceTable table) throws SQLException {
+        StringJoiner columns = new StringJoiner(", ");
+        try (Statement st = source.createStatement();
+                ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM " + sourceName(table))) {
+            while (rs.next()) {
+                columns.add(DuckDb.ident(rs.getString("column_name")) + " " + rs.getString("column_type"));
+            }
+        }
+        return columns.toString();
+    }
+
+    /**
+     * Registers the table's rows as an Arrow stream on the work connection. DuckDB pulls the
+     * batches while the INSERT runs; releasing the exported stream closes the reader and its result.
+     */
+    private StreamHandle streamInto(SourceTable table, DuckDBConnection work, String streamName)
+            throws SQLException {
+        Statement st = source.createStatement();
+        try {
+            DuckDBResultSet rs = (DuckDBResultSet) st.executeQuery("SELECT * FROM " + sourceName(table));
+            ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, BATCH_ROWS);
+            ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+            // From here on, releasing the stream closes the reader.
+            Data.exportArrayStream(allocator, reader, stream);
+            StreamHandle handle = new StreamHandle(stream, st);
+            work.registerArrowStream(streamName, stream);
+            return handle;
+        } catch (SQLException | RuntimeException e) {
+            st.close();
+            throw e;
+        }
+    }
+
+    /** An exported stream and the source statement it reads from, closed once the INSERT is done. */
+    private record StreamHandle(ArrowArrayStream stream, Statement statement) implements AutoCloseable {
+        @Override
+        public void close() throws SQLException {
+            stream.close();
+            statement.close();
+        }
+    }
+
+    private String sourceName(SourceTable table) {
+        return DuckDb.ident(sourceCatalog) + "." + DuckDb.ident(table.schema()) + "." + DuckDb.ident(table.name());
+    }
+
+    private static String describe(Connection conn) {
+        try {
+            return conn.getMetaData().getURL();
+        } catch (SQLException | RuntimeException e) {
+            return conn.getClass().getName();
+        }
+    }
+
+    @Override
+    public String description() {
+        return describe(source);
+    }
+
+    @Override
+    public void close() throws ExportException {
+        if (allocator != null) {
+            allocator.close();
+        }
+        try {
+            if (restoreAutoCommit) {
+                // Only reads happened: ending the transaction either way is the same.
+                source.rollback();
+                source.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot end the read transaction on the source "
+                    + "connection: " + e.getMessage(), e);
+        }
+    }
+}

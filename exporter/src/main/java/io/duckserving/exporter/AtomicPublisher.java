@@ -1,0 +1,156 @@
+package io.duckserving.exporter;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Puts a finished snapshot in place: temporary files live beside the target (same file system,
+ * so the rename is atomic) under the recognisable name {@code .<target>.tmp-<publishId>}; a
+ * snapshot is sealed (no WAL, fsynced), verified read-only, renamed over the target, and the
+ * directory is fsynced so the rename itself survives a power cut.
+ */
+final class AtomicPublisher {
+
+    private final Path target;
+    private final Path directory;
+    private final String tempPrefix;
+
+    AtomicPublisher(Path target) {
+        this.target = target;
+        this.directory = target.getParent();
+        this.tempPrefix = "." + target.getFileName() + ".tmp-";
+    }
+
+    Path tempFile(String publishId) {
+        return directory.resolve(tempPrefix + publishId);
+    }
+
+    /** Where DuckDB may spill during the copy: same disk as the snapshot, removed afterwards. */
+    Path spillDirectory(String publishId) {
+        return directory.resolve(tempPrefix + publishId + ".spill");
+    }
+
+    private static Path walOf(Path database) {
+        return database.resolveSibling(database.getFileName() + ".wal");
+    }
+
+    /** Removes what killed runs left behind. Call only while holding the target's lock. */
+    List<Path> removeLeftovers() throws ExportException {
+        List<Path> removed = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, tempPrefix + "*")) {
+            for (Path entry : entries) {
+                deleteRecursively(entry);
+                removed.add(entry);
+            }
+        } catch (IOException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot remove leftovers of an earlier run in "
+                    + directory + ": " + e + "; delete the files named " + tempPrefix + "* by hand", e);
+        }
+        return removed;
+    }
+
+    /** Removes this run's temporary files; used on failure, so it never throws. */
+    void discard(String publishId) {
+        for (Path path : List.of(tempFile(publishId), walOf(tempFile(publishId)), spillDirectory(publishId))) {
+            try {
+                deleteRecursively(path);
+            } catch (IOException ignored) {
+                // the next run removes it (removeLeftovers)
+            }
+        }
+    }
+
+    /** The closed snapshot must stand alone: a WAL beside it would be lost by the rename. */
+    void seal(Path temp) throws ExportException {
+        if (Files.exists(walOf(temp))) {
+            throw new ExportException(ExportException.Reason.FAILED, "DuckDB left a write-ahead log "
+                    + walOf(temp) + " after the checkpoint; refusing to publish a snapshot that depends on it");
+        }
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot fsync " + temp + ": " + e, e);
+        }
+    }
+
+    /** Opens the sealed snapshot read-only and checks that every table has the rows that were copied. */
+    void verify(Path temp, List<CopiedTable> expected, String publishId) throws ExportException {
+        String alias = "serving_export_verify";
+        try (Connection conn = DuckDb.openInMemory(); Statement st = conn.createStatement()) {
+            st.execute("ATTACH " + DuckDb.literal(temp) + " AS " + alias + " (READ_ONLY)");
+            for (CopiedTable table : expected) {
+                long rows = count(st, "SELECT count(*) FROM " + table.sqlName(alias));
+                if (rows != table.rows()) {
+                    throw new ExportException(ExportException.Reason.FAILED, "verification of " + temp + " failed: "
+                            + table.qualifiedName() + " has " + rows + " rows, " + table.rows() + " were copied");
+                }
+            }
+            long published = count(st, "SELECT count(*) FROM " + alias + "." + SnapshotMetadata.SCHEMA
+                    + ".publish WHERE publish_id = " + DuckDb.literal(publishId));
+            if (published != 1) {
+                throw new ExportException(ExportException.Reason.FAILED, "verification of " + temp
+                        + " failed: serving_meta.publish does not hold publish id " + publishId);
+            }
+            st.execute("DETACH " + alias);
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "verification of " + temp
+                    + " failed: cannot read it back: " + e.getMessage(), e);
+        }
+    }
+
+    private static long count(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** The atomic step: after it, readers opening the target get the new snapshot. */
+    void publish(Path temp) throws ExportException {
+        try {
+            // A WAL beside the target (someone opened it read-write) would be replayed against
+            // the new file and break it ("WAL does not match database file").
+            Files.deleteIfExists(walOf(target));
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot rename " + temp + " over " + target
+                    + ": " + e, e);
+        }
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "published " + target
+                    + " but cannot fsync its directory " + directory + ": " + e, e);
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.isDirectory(path)) {
+            Files.deleteIfExists(path);
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (NoSuchFileException ignored) {
+                    // already gone
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.duckserving.exporter;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The lakehouse file as source: ATTACHed read-only to the work connection under its own catalog
+ * name (so views that name it, as dbt and SQLMesh write them, still resolve) and copied with
+ * {@code CREATE TABLE AS}, which DuckDB runs in parallel and which keeps every column type.
+ */
+final class AttachedFileSource implements SnapshotSource {
+
+    private static final long LOCK_POLL_MILLIS = 200;
+    private static final Pattern LOCK_HOLDER = Pattern.compile("Conflicting lock is held in (.*?) \\(PID (\\d+)\\)");
+
+    private final Path source;
+    private final List<String> schemas;
+    private final Duration wait;
+    private final Consumer<String> progress;
+    private String sourceAlias;
+    private final List<SourceTable> tables = new ArrayList<>();
+
+    AttachedFileSource(Path source, List<String> schemas, Duration wait, Consumer<String> progress) {
+        this.source = source;
+        this.schemas = schemas;
+        this.wait = wait;
+        this.progress = progress;
+    }
+
+    @Override
+    public void prepare(Connection work) throws ExportException {
+        if (!Files.isRegularFile(source)) {
+            throw new ExportException(ExportException.Reason.INVALID_REQUEST, "source " + source
+                    + " does not exist or is not a file; pass the lakehouse's DuckDB file with --source");
+        }
+        attachWaitingForWriter(work);
+        try {
+            for (String schema : schemas) {
+                String actual = SourceCatalog.resolveSchema(work, sourceAlias, schema, "source " + source);
+                tables.addAll(SourceCatalog.listTables(work, sourceAlias, actual));
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot read the catalog of source " + source
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void attachWaitingForWriter(Connection work) throws ExportException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean announced = false;
+        while (true) {
+            // A failed ATTACH closes DuckDB's Statement: use a fresh one per attempt.
+            try (Statement st = work.createStatement()) {
+                st.execute("ATTACH " + DuckDb.literal(source) + " (READ_ONLY)");
+                sourceAlias = aliasOf(work);
+                // Unqualified names in the source's views resolve in the source.
+                st.execute("USE " + DuckDb.ident(sourceAlias));
+                return;
+            } catch (SQLException e) {
+                String message = String.valueOf(e.getMessage());
+                if (!message.contains("Could not set lock")) {
+                    throw new ExportException(ExportException.Reason.INVALID_REQUEST, "cannot open source " + source
+                            + " read-only: " + message + "; check that it is a DuckDB database file", e);
+                }
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new ExportException(ExportException.Reason.SOURCE_LOCKED, "source " + source
+                            + " is locked by a writer" + holderOf(message) + "; waited " + wait.toSeconds()
+                            + " s. Run the export after the pipeline has finished, or raise --wait", e);
+                }
+                if (!announced) {
+                    progress.accept("source " + source + " is locked by a writer" + holderOf(message)
+                            + "; waiting up to " + wait.toSeconds() + " s");
+                    announced = true;
+                }
+                sleep(LOCK_POLL_MILLIS);
+            }
+        }
+    }
+
+    private String aliasOf(Connection work) throws SQLException, ExportException {
+        try (PreparedStatement ps = work.prepareStatement(
+                "SELECT database_name FROM duckdb_databases() WHERE path = ?")) {
+            ps.setString(1, source.toString());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getString(1);
+                }
+            }
+        }
+        throw new ExportException(ExportException.Reason.FAILED, "attached source " + source
+                + " but DuckDB does not list it in duckdb_databases()");
+    }
+
+    /** " (PID 4548, /usr/bin/java)" when DuckDB's message names the holder, else "". */
+    static String holderOf(String duckdbMessage) {
+        Matcher m = LOCK_HOLDER.matcher(duckdbMessage);
+        return m.find() ? " (PID " + m.group(2) + ", " + m.group(1) + ")" : "";
+    }
+
+    private static void sleep(long millis) throws ExportException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExportException(ExportException.Reason.FAILED, "interrupted while waiting for the source", e);
+        }
+    }
+
+    @Override
+    public String targetAlias() {
+        String alias = "serving_export_target";
+        return DuckDb.sameName(alias, sourceAlias) ? alias + "_2" : alias;
+    }
+
+    @Override
+    public List<CopiedTable> copyInto(Connection work, String targetAlias) throws ExportException {
+        List<CopiedTable> copied = new ArrayList<>();
+        try (Statement st = work.createStatement()) {
+            for (String schema : SourceCatalog.schemasOf(tables, schemas)) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + DuckDb.ident(targetAlias) + "." + DuckDb.ident(schema));
+            }
+            for (SourceTable table : tables) {
+                long start = System.nanoTime();
+                CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
+                try {
+                    st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " AS SELECT * FROM "
+                            + DuckDb.ident(sourceAlias) + "." + DuckDb.ident(table.schema()) + "."
+                            + DuckDb.ident(table.name()));
+                    out = new CopiedTable(table.schema(), table.name(), SourceCatalog.count(st, out.sqlName(targetAlias)));
+                } catch (SQLException e) {
+                    throw SourceCatalog.copyFailed(table, source.toString(), e);
+                }
+                copied.add(out);
+                progress.accept(SourceCatalog.progressLine(table, out.rows(), start));
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot create the schemas in the snapshot: "
+                    + e.getMessage(), e);
+        }
+        return copied;
+    }
+
+    @Override
+    public String description() {
+        return source.toString();
+    }
+
+    @Override
+    public void close() {
+        // The work connection owns the attachment and closes it.
+    }
+}

@@ -1,0 +1,172 @@
+package io.duckserving.exporter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The CLI: {@code java -jar duckdb-serving-exporter-<version>-all.jar --source lakehouse.duckdb
+ * --target analytics.duckdb [--schema serving]... [--wait 60] [--json]}. Progress goes to
+ * standard error, the JSON report to standard output.
+ */
+@Command(name = "duckdb-serving-export", mixinStandardHelpOptions = true,
+        versionProvider = ExportCommand.Version.class, sortOptions = false,
+        description = "Copies the serving schemas of a DuckDB lakehouse into a new file and publishes it over "
+                + "the target with one atomic rename. Readers using jdbc:duckdb-serving: move to it at their "
+                + "next statement.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:the snapshot was published",
+            "1:the export failed (I/O error, full disk, verification); the target is untouched",
+            "2:invalid arguments or request (missing source or schema, catalog clash, target directory)",
+            "3:the source stayed locked by a writer for longer than --wait",
+            "4:another exporter held the target's lock file for longer than --wait"})
+public final class ExportCommand implements Callable<Integer> {
+
+    @Option(names = "--source", required = true, paramLabel = "FILE",
+            description = "The lakehouse DuckDB file to read (opened read-only).")
+    Path source;
+
+    @Option(names = "--target", required = true, paramLabel = "FILE",
+            description = "The published snapshot, e.g. /data/analytics.duckdb; its directory must exist.")
+    Path target;
+
+    @Option(names = "--schema", paramLabel = "NAME",
+            description = "A schema to export (repeat for several). Default: " + ExportRequest.DEFAULT_SCHEMA + ".")
+    List<String> schemas = new ArrayList<>();
+
+    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
+            description = "How long to wait for a source locked by a running pipeline, and for another exporter "
+                    + "of the same target. Default: ${DEFAULT-VALUE}.")
+    long waitSeconds;
+
+    @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines on standard error (errors still appear).")
+    boolean quiet;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    static int run(String... args) {
+        return new CommandLine(new ExportCommand()).execute(args);
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        if (waitSeconds < 0) {
+            return fail(ExportException.Reason.INVALID_REQUEST, "--wait must be 0 or more seconds, not " + waitSeconds);
+        }
+        ExportRequest request;
+        try {
+            request = ExportRequest.builder()
+                    .source(source)
+                    .target(target)
+                    .schemas(schemas)
+                    .waitTimeout(Duration.ofSeconds(waitSeconds))
+                    .progress(line -> {
+                        if (!quiet) {
+                            err.println("duckdb-serving-export: " + line);
+                            err.flush();
+                        }
+                    })
+                    .build();
+        } catch (IllegalArgumentException e) {
+            return fail(ExportException.Reason.INVALID_REQUEST, e.getMessage());
+        }
+        try {
+            ExportReport report = new Exporter().export(request);
+            if (json) {
+                printJson(reportJson(report));
+            }
+            return 0;
+        } catch (ExportException e) {
+            return fail(e.reason(), e.getMessage());
+        }
+    }
+
+    private int fail(ExportException.Reason reason, String message) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("duckdb-serving-export: error: " + message);
+        err.flush();
+        if (json) {
+            ObjectNode node = MAPPER.createObjectNode();
+            node.put("status", "failed");
+            node.put("reason", reason.name());
+            node.put("exit_code", reason.exitCode());
+            node.put("error", message);
+            printJson(node);
+        }
+        return reason.exitCode();
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    static ObjectNode reportJson(ExportReport report) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("status", "ok");
+        node.put("publish_id", report.publishId());
+        node.put("published_at", report.publishedAt().toString());
+        node.put("source", report.source());
+        node.put("target", report.target().toString());
+        ArrayNode schemas = node.putArray("schemas");
+        report.schemas().forEach(schemas::add);
+        ArrayNode tables = node.putArray("tables");
+        for (Map.Entry<String, Long> e : report.tables().entrySet()) {
+            ObjectNode t = tables.addObject();
+            t.put("table", e.getKey());
+            t.put("rows", e.getValue());
+        }
+        node.put("total_rows", report.totalRows());
+        node.put("bytes", report.bytes());
+        node.put("duration_ms", report.duration().toMillis());
+        ArrayNode leftovers = node.putArray("leftovers_removed");
+        report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
+        return node;
+    }
+
+    private void printJson(ObjectNode node) {
+        PrintWriter out = spec.commandLine().getOut();
+        try {
+            out.println(MAPPER.writeValueAsString(node));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write the JSON report", e);
+        }
+        out.flush();
+    }
+
+    /** The version filtered into version.properties at build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties props = new Properties();
+            try (InputStream in = ExportCommand.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    props.load(in);
+                }
+            }
+            return new String[] {"duckdb-serving-export " + props.getProperty("version", "unknown")};
+        }
+    }
+}

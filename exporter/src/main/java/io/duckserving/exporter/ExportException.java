@@ -1,0 +1,49 @@
+package io.duckserving.exporter;
+
+/**
+ * Any failure of an export. The message names the file, schema or option at fault and says
+ * what to do; {@link #reason()} tells callers (and the CLI's exit code) what kind of failure it was.
+ * Whatever the reason, the published target is untouched and no temporary file is left behind.
+ */
+public class ExportException extends Exception {
+
+    /** What kind of failure; each maps to one CLI exit code. */
+    public enum Reason {
+        /** The request cannot work as given: missing source or schema, catalog clash, bad target directory. */
+        INVALID_REQUEST(2),
+        /** The export ran and failed: I/O error, full disk, verification mismatch. */
+        FAILED(1),
+        /** A writer (the pipeline) held the source's lock for longer than the wait timeout. */
+        SOURCE_LOCKED(3),
+        /** Another exporter held the target's lock file for longer than the wait timeout. */
+        TARGET_LOCKED(4);
+
+        private final int exitCode;
+
+        Reason(int exitCode) {
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private static final long serialVersionUID = 1L;
+
+    private final Reason reason;
+
+    public ExportException(Reason reason, String message) {
+        super(message);
+        this.reason = reason;
+    }
+
+    public ExportException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
+        this.reason = reason;
+    }
+
+    public Reason reason() {
+        return reason;
+    }
+}

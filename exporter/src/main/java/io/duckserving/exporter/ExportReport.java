@@ -1,0 +1,88 @@
+package io.duckserving.exporter;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What a successful export published. */
+public final class ExportReport {
+
+    private final String publishId;
+    private final Instant publishedAt;
+    private final String source;
+    private final Path target;
+    private final List<String> schemas;
+    private final Map<String, Long> tables;
+    private final long bytes;
+    private final Duration duration;
+    private final List<Path> leftoversRemoved;
+
+    ExportReport(String publishId, Instant publishedAt, String source, Path target, List<String> schemas,
+            Map<String, Long> tables, long bytes, Duration duration, List<Path> leftoversRemoved) {
+        this.publishId = publishId;
+        this.publishedAt = publishedAt;
+        this.source = source;
+        this.target = target;
+        this.schemas = List.copyOf(schemas);
+        this.tables = Collections.unmodifiableMap(new LinkedHashMap<>(tables));
+        this.bytes = bytes;
+        this.duration = duration;
+        this.leftoversRemoved = List.copyOf(leftoversRemoved);
+    }
+
+    /** Unique id of this snapshot, also stored in {@code serving_meta.publish}. */
+    public String publishId() {
+        return publishId;
+    }
+
+    public Instant publishedAt() {
+        return publishedAt;
+    }
+
+    /** The source file's absolute path, or the live connection's JDBC URL. */
+    public String source() {
+        return source;
+    }
+
+    public Path target() {
+        return target;
+    }
+
+    /** The exported schemas, as named in the source. */
+    public List<String> schemas() {
+        return schemas;
+    }
+
+    /** {@code schema.table} -> row count, in export order. */
+    public Map<String, Long> tables() {
+        return tables;
+    }
+
+    public long totalRows() {
+        return tables.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Size of the published file. */
+    public long bytes() {
+        return bytes;
+    }
+
+    public Duration duration() {
+        return duration;
+    }
+
+    /** Temporary files of earlier, killed runs that this run removed. */
+    public List<Path> leftoversRemoved() {
+        return leftoversRemoved;
+    }
+
+    @Override
+    public String toString() {
+        return "published " + target + " (" + publishId + "): " + tables.size() + " tables, " + totalRows()
+                + " rows, " + bytes + " bytes in " + duration.toMillis() + " ms";
+    }
+}

@@ -1,0 +1,173 @@
+package io.duckserving.exporter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Publishes the serving layer of a lakehouse as an immutable snapshot file:
+ * <pre>{@code
+ * ExportReport report = new Exporter().export(ExportRequest.builder()
+ *         .source(Path.of("lakehouse.duckdb"))
+ *         .target(Path.of("/data/analytics.duckdb"))
+ *         .build());
+ * }</pre>
+ * The target is replaced in one atomic rename; until then (and on any failure) readers keep
+ * the previous snapshot. Thread-safe: the exporter itself holds no state.
+ */
+public final class Exporter {
+
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public ExportReport export(ExportRequest request) throws ExportException {
+        long startNanos = System.nanoTime();
+        Path target = request.target();
+        checkTarget(request);
+        AtomicPublisher publisher = new AtomicPublisher(target);
+        try (TargetLock lock = TargetLock.acquire(target, request.waitTimeout())) {
+            List<Path> leftovers = publisher.removeLeftovers();
+            for (Path leftover : leftovers) {
+                request.progress().accept("removed leftover of an interrupted run: " + leftover);
+            }
+            String publishId = newPublishId();
+            Path temp = publisher.tempFile(publishId);
+            try {
+                Published published = writeSnapshot(request, publisher, publishId, temp);
+                publisher.seal(temp);
+                publisher.verify(temp, published.tables(), publishId);
+                long bytes = Files.size(temp);
+                publisher.publish(temp);
+                publisher.discard(publishId);
+                Map<String, Long> rows = new LinkedHashMap<>();
+                published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
+                ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
+                        request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers);
+                request.progress().accept(report.toString());
+                return report;
+            } catch (IOException e) {
+                publisher.discard(publishId);
+                throw new ExportException(ExportException.Reason.FAILED, "cannot read the size of " + temp + ": " + e, e);
+            } catch (ExportException | RuntimeException e) {
+                publisher.discard(publishId);
+                throw e;
+            }
+        }
+    }
+
+    private record Published(List<CopiedTable> tables, Instant at, String source) {
+    }
+
+    private static Published writeSnapshot(ExportRequest request, AtomicPublisher publisher, String publishId,
+            Path temp) throws ExportException {
+        try (Connection work = openWork(publisher, publishId);
+                SnapshotSource source = sourceOf(request)) {
+            source.prepare(work);
+            String alias = source.targetAlias();
+            try (Statement st = work.createStatement()) {
+                st.execute("ATTACH " + DuckDb.literal(temp) + " AS " + DuckDb.ident(alias));
+            } catch (SQLException e) {
+                throw new ExportException(ExportException.Reason.FAILED, "cannot create the snapshot file " + temp
+                        + ": " + e.getMessage() + "; check that " + temp.getParent() + " is writable and has space", e);
+            }
+            request.progress().accept("writing " + temp);
+            List<CopiedTable> tables = source.copyInto(work, alias);
+            Instant at = Instant.now();
+            try (Statement st = work.createStatement()) {
+                SnapshotMetadata.write(work, alias, publishId, at, source.description(), tables);
+                // Everything into the file itself: a WAL would be lost by the rename.
+                st.execute("CHECKPOINT " + DuckDb.ident(alias));
+                st.execute("DETACH " + DuckDb.ident(alias));
+            } catch (SQLException e) {
+                throw new ExportException(ExportException.Reason.FAILED, "cannot finish the snapshot file " + temp
+                        + ": " + e.getMessage(), e);
+            }
+            return new Published(tables, at, source.description());
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot start DuckDB for the export: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static Connection openWork(AtomicPublisher publisher, String publishId) throws SQLException {
+        Connection work = DuckDb.openInMemory();
+        try (Statement st = work.createStatement()) {
+            // Spill beside the snapshot (same disk, cleaned with the run) instead of the working directory.
+            st.execute("SET temp_directory = " + DuckDb.literal(publisher.spillDirectory(publishId)));
+        } catch (SQLException e) {
+            work.close();
+            throw e;
+        }
+        return work;
+    }
+
+    private static SnapshotSource sourceOf(ExportRequest request) {
+        if (request.source() != null) {
+            return new AttachedFileSource(request.source(), request.schemas(), request.waitTimeout(),
+                    request.progress());
+        }
+        return new ArrowCopy(request.sourceConnection(), request.schemas(), request.progress());
+    }
+
+    /** Everything that can be refused before a single byte is written. */
+    static void checkTarget(ExportRequest request) throws ExportException {
+        Path target = request.target();
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw invalid("the target's directory " + dir + " does not exist; create it or choose another --target");
+        }
+        if (Files.isDirectory(target)) {
+            throw invalid("target " + target + " is a directory; --target must name a DuckDB file");
+        }
+        if (request.source() != null && request.source().equals(target)) {
+            throw invalid("--source and --target are the same file " + target
+                    + "; the target must be a separate file that readers open");
+        }
+        String catalog = DuckDb.catalogName(target);
+        Set<String> seen = new HashSet<>();
+        for (String schema : request.schemas()) {
+            if (!seen.add(schema.toLowerCase(Locale.ROOT))) {
+                throw invalid("schema '" + schema + "' is given twice; pass each --schema once");
+            }
+            if (DuckDb.sameName(schema, SnapshotMetadata.SCHEMA)) {
+                throw invalid("schema '" + schema + "' is reserved for the snapshot's own metadata; "
+                        + "rename that schema in the source");
+            }
+            if (DuckDb.sameName(schema, catalog)) {
+                throw invalid("target " + target.getFileName() + " would be opened as catalog '" + catalog
+                        + "', the same name as exported schema '" + schema + "', which makes every "
+                        + schema + ".<table> ambiguous for readers; name the target differently, e.g. "
+                        + dir.resolve("analytics.duckdb"));
+            }
+        }
+        if (DuckDb.sameName(catalog, SnapshotMetadata.SCHEMA)) {
+            throw invalid("target " + target.getFileName() + " would be opened as catalog '" + catalog
+                    + "', the same name as the metadata schema; name the target differently, e.g. "
+                    + dir.resolve("analytics.duckdb"));
+        }
+    }
+
+    private static ExportException invalid(String message) {
+        return new ExportException(ExportException.Reason.INVALID_REQUEST, message);
+    }
+
+    /** Sortable by time, unique by a random suffix: {@code 20250301T120000Z-3f9a1c}. */
+    static String newPublishId() {
+        return ID_TIME.format(Instant.now()) + "-" + String.format(Locale.ROOT, "%06x", RANDOM.nextInt(1 << 24));
+    }
+}
