@@ -105,6 +105,7 @@ class ServingConnectionTest {
             // HikariCP in its default configuration calls setReadOnly(false): it must not fail the pool.
             assertDoesNotThrow(() -> c.setReadOnly(false));
             assertTrue(c.isReadOnly(), "the connection stays read-only whatever is asked");
+            assertNotNull(c.getWarnings(), "setReadOnly(false) is ignored, and says so with a warning");
             assertEquals(1, SnapshotFiles.readVersion(c));
         }
     }

@@ -121,16 +121,37 @@ class SnapshotSwapTest {
     void preparedStatementReprepareOnTheNewSnapshotWithItsParametersAndSettings() throws Exception {
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target));
              PreparedStatement ps = c.prepareStatement("SELECT id, v FROM t WHERE id >= ? ORDER BY id")) {
-            ps.setInt(1, 90);
-            ps.setMaxRows(4);
-            assertEquals(List.of("90:1", "91:1", "92:1", "93:1"), rows(ps));
+            ps.setInt(1, 94);
+            ps.setFetchSize(2);
+            ps.setQueryTimeout(30);
+            assertEquals(List.of("94:1", "95:1", "96:1", "97:1", "98:1", "99:1"), rows(ps));
 
             SnapshotFiles.publish(target, 2);
-            assertEquals(List.of("90:2", "91:2", "92:2", "93:2"), rows(ps), "same parameters and max rows, new data");
+            assertEquals(List.of("94:2", "95:2", "96:2", "97:2", "98:2", "99:2"), rows(ps), "same parameters, new data");
+            assertEquals(2, ps.getFetchSize(), "settings survive the re-prepare");
+            assertEquals(30, ps.getQueryTimeout());
 
             SnapshotFiles.publish(target, 3);
             ps.setInt(1, 98);
             assertEquals(List.of("98:3", "99:3"), rows(ps), "a parameter set after the swap");
+        }
+    }
+
+    /** JDBC: "If the limit is exceeded, the excess rows are silently dropped" (DuckDB's own driver ignores it). */
+    @Test
+    void maxRowsLimitsResultsAlsoAfterASwap() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target));
+             PreparedStatement ps = c.prepareStatement("SELECT id, v FROM t WHERE id >= ? ORDER BY id");
+             Statement s = c.createStatement()) {
+            ps.setInt(1, 90);
+            ps.setMaxRows(4);
+            s.setMaxRows(3);
+            assertEquals(List.of("90:1", "91:1", "92:1", "93:1"), rows(ps));
+            assertEquals(3, count(s.executeQuery("SELECT * FROM t")));
+
+            SnapshotFiles.publish(target, 2);
+            assertEquals(List.of("90:2", "91:2", "92:2", "93:2"), rows(ps), "max rows survives the re-prepare");
+            assertEquals(3, count(s.executeQuery("SELECT * FROM t")));
         }
     }
 
@@ -198,6 +219,27 @@ class SnapshotSwapTest {
             s.close();
             Poll.until(Duration.ofSeconds(5), "the replaced file is let go once its result set closed",
                     () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+        }
+    }
+
+    @Test
+    void watcherLetsIdleConnectionsGoOfAReplacedFileWithoutAnyStatement() throws Exception {
+        try (Connection idle = DriverManager.getConnection(SnapshotFiles.url(target, "serving_watch_interval_ms=50"))) {
+            assertEquals(1, SnapshotFiles.readVersion(idle));
+            SnapshotFiles.publish(target, 2);
+            Poll.until(Duration.ofSeconds(5), "the watcher lets go of the replaced file while no statement runs",
+                    () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+            assertEquals(2, SnapshotFiles.readVersion(idle));
+        }
+    }
+
+    private static int count(ResultSet rs) throws SQLException {
+        try (rs) {
+            int n = 0;
+            while (rs.next()) {
+                n++;
+            }
+            return n;
         }
     }
 
