@@ -1,7 +1,5 @@
 package io.duckserving.jdbc;
 
-import java.util.Locale;
-
 /**
  * What a statement does to the session, judged by its leading keywords: enough to replay session
  * settings on a new snapshot, pin on temporary objects, and follow transactions begun in SQL.
@@ -21,45 +19,66 @@ enum SqlKind {
 
     static SqlKind of(String sql) {
         int i = skipBlanksAndComments(sql, 0);
-        String first = word(sql, i);
-        switch (first) {
-            case "SET":
-            case "RESET":
-            case "USE":
-            case "ATTACH":
-            case "DETACH":
-            case "LOAD":
-                return SESSION;
-            case "DROP":
-                return DROP;
-            case "BEGIN":
-            case "START":
-                return BEGIN;
-            case "COMMIT":
-            case "END":
-            case "ROLLBACK":
-            case "ABORT":
-                return END;
-            case "CREATE":
-                i = skipBlanksAndComments(sql, i + first.length());
-                String second = word(sql, i);
-                if (second.equals("OR")) {
-                    i = skipBlanksAndComments(sql, i + 2);
-                    i = skipBlanksAndComments(sql, i + word(sql, i).length()); // REPLACE
-                    second = word(sql, i);
-                }
-                return second.equals("TEMP") || second.equals("TEMPORARY") ? CREATE_TEMPORARY : OTHER;
-            default:
-                return OTHER;
+        if (i < sql.length()) {
+            // Most statements are queries: settle SELECT, WITH, FROM... without looking further.
+            switch (Character.toUpperCase(sql.charAt(i))) {
+                case 'S':
+                    if (isWord(sql, i, "SET")) {
+                        return SESSION;
+                    }
+                    return isWord(sql, i, "START") ? BEGIN : OTHER;
+                case 'R':
+                    if (isWord(sql, i, "RESET")) {
+                        return SESSION;
+                    }
+                    return isWord(sql, i, "ROLLBACK") ? END : OTHER;
+                case 'U':
+                    return isWord(sql, i, "USE") ? SESSION : OTHER;
+                case 'A':
+                    if (isWord(sql, i, "ATTACH")) {
+                        return SESSION;
+                    }
+                    return isWord(sql, i, "ABORT") ? END : OTHER;
+                case 'D':
+                    if (isWord(sql, i, "DETACH")) {
+                        return SESSION;
+                    }
+                    return isWord(sql, i, "DROP") ? DROP : OTHER;
+                case 'L':
+                    return isWord(sql, i, "LOAD") ? SESSION : OTHER;
+                case 'B':
+                    return isWord(sql, i, "BEGIN") ? BEGIN : OTHER;
+                case 'C':
+                    if (isWord(sql, i, "COMMIT")) {
+                        return END;
+                    }
+                    return isWord(sql, i, "CREATE") ? ofCreate(sql, i + "CREATE".length()) : OTHER;
+                case 'E':
+                    return isWord(sql, i, "END") ? END : OTHER;
+                default:
+                    return OTHER;
+            }
         }
+        return OTHER;
     }
 
-    private static String word(String sql, int start) {
-        int end = start;
-        while (end < sql.length() && Character.isLetter(sql.charAt(end))) {
-            end++;
+    private static SqlKind ofCreate(String sql, int i) {
+        i = skipBlanksAndComments(sql, i);
+        if (isWord(sql, i, "OR")) {
+            i = skipBlanksAndComments(sql, i + "OR".length());
+            if (!isWord(sql, i, "REPLACE")) {
+                return OTHER;
+            }
+            i = skipBlanksAndComments(sql, i + "REPLACE".length());
         }
-        return end - start > 9 ? "" : sql.substring(start, end).toUpperCase(Locale.ROOT);
+        return isWord(sql, i, "TEMP") || isWord(sql, i, "TEMPORARY") ? CREATE_TEMPORARY : OTHER;
+    }
+
+    /** Whether {@code word} (upper case) stands at {@code i}, case-insensitively, followed by a non-letter. */
+    private static boolean isWord(String sql, int i, String word) {
+        int end = i + word.length();
+        return sql.regionMatches(true, i, word, 0, word.length())
+                && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
     }
 
     private static int skipBlanksAndComments(String sql, int i) {
