@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,7 +88,8 @@ public final class Exporter {
             }
             request.progress().accept("writing " + temp);
             List<CopiedTable> tables = source.copyInto(work, alias);
-            Instant at = Instant.now();
+            // TIMESTAMPTZ keeps microseconds: the report must show the stored value.
+            Instant at = Instant.now().truncatedTo(ChronoUnit.MICROS);
             try (Statement st = work.createStatement()) {
                 SnapshotMetadata.write(work, alias, publishId, at, source.description(), tables);
                 // Everything into the file itself: a WAL would be lost by the rename.
