@@ -164,6 +164,22 @@ class ExporterTest {
         assertTrue(Files.exists(target));
     }
 
+    /** The same clean-up path as a full disk (checked by hand on a 2 MB tmpfs: "No space left on device"). */
+    @Test
+    void failureInTheMiddleOfTheCopyLeavesTheTargetUntouchedAndNoHalfFile() throws Exception {
+        ExportReport published = export();
+        try (Connection c = Lakehouse.open(lake, false)) {
+            c.createStatement().execute("CREATE VIEW serving.zz_broken AS SELECT CASE WHEN i = 40000 "
+                    + "THEN error('boom at row 40000') ELSE i END AS x FROM range(50000) r(i)");
+        }
+        ExportException e = assertThrows(ExportException.class, () -> export());
+        assertEquals(ExportException.Reason.FAILED, e.reason());
+        assertTrue(e.getMessage().contains("view serving.zz_broken") && e.getMessage().contains("boom at row 40000"),
+                e.getMessage());
+        assertPublished(published.publishId());
+        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(target.getParent()));
+    }
+
     @Test
     void staleWalBesideTheTargetIsRemovedSoTheNewSnapshotOpens() throws Exception {
         export();
