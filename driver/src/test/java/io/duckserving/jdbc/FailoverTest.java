@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -61,6 +62,29 @@ class FailoverTest {
                 assertEquals(1, SnapshotFiles.read(s).version);
             }
             assertEquals(opened, ServingDriver.snapshotsOpened(), "the junk file must not be reopened per statement");
+        }
+    }
+
+    /**
+     * Inode numbers are reused at once (ext4 hands the freed number to the next new file): a good
+     * file must not be mistaken for the broken one that had its file key a moment ago.
+     */
+    @Test
+    void aGoodFileIsOpenedEvenIfItReusesTheFileKeyOfAFailedOne() throws Exception {
+        String url = SnapshotFiles.url(target, "serving_retry_interval_ms=60000");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            assertEquals(1, SnapshotFiles.read(s).version);
+            SnapshotFiles.publishJunk(target);
+            Object junkKey = Files.readAttributes(target, BasicFileAttributes.class).fileKey();
+            assertEquals(1, SnapshotFiles.read(s).version);
+            Files.delete(target);
+            assertEquals(1, SnapshotFiles.read(s).version);
+            SnapshotFiles.publish(target, 2);
+            Object goodKey = Files.readAttributes(target, BasicFileAttributes.class).fileKey();
+            System.out.println("junk file key " + junkKey + ", good file key " + goodKey
+                    + (junkKey.equals(goodKey) ? " (reused)" : ""));
+            Poll.until(Duration.ofSeconds(5), "the good file (file key " + goodKey + ") is opened although the junk file "
+                    + "had key " + junkKey + " and the retry interval is 60 s", () -> SnapshotFiles.read(s).version == 2);
         }
     }
 

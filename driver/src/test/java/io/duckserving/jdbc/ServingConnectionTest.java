@@ -4,6 +4,7 @@ import static io.duckserving.jdbc.ServingPropertyTest.setting;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -19,8 +20,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.duckdb.DuckDBConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -182,6 +185,74 @@ class ServingConnectionTest {
                 rs.next();
                 assertEquals(7, rs.getInt(1));
             }
+        }
+    }
+
+    @Test
+    void cancelFailsTheRunningQueryWith57014AndTheStatementStaysUsable() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            Future<?> running = executor.submit(() -> {
+                try (ResultSet rs = s.executeQuery("SELECT sum(i) FROM range(1000000000000) r(i)")) {
+                    rs.next();
+                }
+                return null;
+            });
+            Poll.until(Duration.ofSeconds(20), "the long query is cancelled", () -> {
+                try {
+                    s.cancel();
+                } catch (SQLException notRunningYet) {
+                    // cancel() before the query started: covered by cancelWithoutARunningQueryIsHarmless
+                }
+                return running.isDone();
+            });
+            ExecutionException e = assertThrows(ExecutionException.class, running::get);
+            assertInstanceOf(SQLException.class, e.getCause());
+            assertEquals("57014", ((SQLException) e.getCause()).getSQLState(), e.getCause().toString());
+            assertEquals(1, SnapshotFiles.read(s).version);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    /** JDBC lets cancel() be called at any time, e.g. a "stop" button pressed just before or after a query ran. */
+    @Test
+    void cancelWithoutARunningQueryIsHarmless() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             PreparedStatement ps = c.prepareStatement("SELECT v FROM t WHERE id = ?")) {
+            assertDoesNotThrow(s::cancel, "before any execution");
+            assertDoesNotThrow(ps::cancel, "prepared, before any execution");
+            assertEquals(1, SnapshotFiles.read(s).version);
+            assertDoesNotThrow(s::cancel, "after the result was read");
+            assertEquals(1, SnapshotFiles.read(s).version, "a late cancel does not hit the next query");
+            assertThrows(SQLException.class, () -> s.executeQuery("SELEC 1"));
+            assertDoesNotThrow(s::cancel, "after a failed execution");
+            assertEquals(1, SnapshotFiles.read(s).version);
+        }
+    }
+
+    @Test
+    void eachSnapshotSpillsIntoItsOwnDirectoryRemovedWhenItCloses() throws Exception {
+        Path spill = dir.resolve("spill");
+        try (Connection c = connect("serving_spill_directory=" + spill)) {
+            Path first = Path.of(setting(c, "temp_directory"));
+            assertTrue(first.startsWith(spill), first + " is not under " + spill);
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            Path second = Path.of(setting(c, "temp_directory"));
+            assertTrue(second.startsWith(spill), second + " is not under " + spill);
+            assertFalse(first.equals(second), "two snapshots share the spill directory " + first);
+            Poll.until(Duration.ofSeconds(5), "the replaced snapshot's spill directory " + first + " is removed",
+                    () -> !Files.exists(first));
+        }
+    }
+
+    @Test
+    void installAndLoadOfExtensionsAreRefusedByDefault() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            assertThrows(SQLException.class, () -> s.execute("INSTALL sqlite"));
+            assertThrows(SQLException.class, () -> s.execute("LOAD sqlite"));
+            assertEquals(1, SnapshotFiles.read(s).version);
         }
     }
 

@@ -144,7 +144,8 @@ class ServingPropertyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"access_mode=READ_WRITE", "access_mode=automatic", "duckdb.read_only=false",
-            "duckdb.read_only=0", "jdbc_instance_cache=true", "jdbc_instance_cache=1", "ACCESS_MODE=read_write"})
+            "duckdb.read_only=0", "jdbc_instance_cache=true", "jdbc_instance_cache=1", "ACCESS_MODE=read_write",
+            "jdbc_pin_db=true", "enable_external_access=true", "temp_directory=/tmp/shared-spill"})
     void contractBreakingUrlOptionsAreRefusedWith22023(String option) {
         SQLException e = assertThrows(SQLException.class,
                 () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close());

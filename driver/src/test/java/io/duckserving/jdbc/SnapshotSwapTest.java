@@ -70,6 +70,24 @@ class SnapshotSwapTest {
     }
 
     @Test
+    void checkIntervalRateLimitsTheFileCheck() throws Exception {
+        try (Connection slow = DriverManager.getConnection(
+                     SnapshotFiles.url(target, "serving_check_interval_ms=60000", "serving_watch_interval_ms=0"));
+             Connection quick = DriverManager.getConnection(
+                     SnapshotFiles.url(target, "serving_check_interval_ms=100", "serving_watch_interval_ms=0",
+                             "threads=1"))) {
+            assertEquals(1, SnapshotFiles.readVersion(slow));
+            assertEquals(1, SnapshotFiles.readVersion(quick));
+            SnapshotFiles.publish(target, 2);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(1, SnapshotFiles.readVersion(slow), "checks at most once a minute");
+            }
+            Poll.until(Duration.ofSeconds(5), "a 100 ms check interval notices the new file",
+                    () -> SnapshotFiles.readVersion(quick) == 2);
+        }
+    }
+
+    @Test
     void transactionKeepsItsSnapshotAcrossSwaps() throws Exception {
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
             c.setAutoCommit(false);
@@ -91,6 +109,25 @@ class SnapshotSwapTest {
             c.setAutoCommit(true);
             SnapshotFiles.publish(target, 5);
             assertEquals(5, SnapshotFiles.readVersion(c), "back in autocommit every statement moves");
+        }
+    }
+
+    /** JDBC: a transaction begins with its first statement; nothing published before that may be missed. */
+    @Test
+    void transactionStartsOnTheSnapshotCurrentAtItsFirstStatement() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            c.setAutoCommit(false);
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c), "published after setAutoCommit(false), before the first statement");
+            c.commit();
+            SnapshotFiles.publish(target, 3);
+            assertEquals(3, SnapshotFiles.readVersion(c), "published after commit, before the next transaction's first statement");
+            c.rollback();
+            SnapshotFiles.publish(target, 4);
+            assertEquals(4, SnapshotFiles.readVersion(c), "published after rollback, before the next first statement");
+            SnapshotFiles.publish(target, 5);
+            assertEquals(4, SnapshotFiles.readVersion(c), "and then the transaction keeps it");
         }
     }
 
