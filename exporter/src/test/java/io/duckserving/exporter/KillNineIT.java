@@ -1,0 +1,158 @@
+package io.duckserving.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills the exporter with SIGKILL at many instants spread over its whole run while a reader on
+ * {@code jdbc:duckdb-serving:} queries the target non-stop: every query must succeed and see one
+ * complete snapshot, and the next run must clean up whatever the killed ones left.
+ */
+class KillNineIT {
+
+    private static final int KILLS = 10;
+
+    /** One statement, so one snapshot: the metadata's totals must equal the rows actually there. */
+    private static final String SNAPSHOT_CHECK = "SELECT p.publish_id, p.total_rows,"
+            + " (SELECT sum(row_count) FROM serving_meta.tables),"
+            + " (SELECT count(*) FROM serving.events) + (SELECT count(*) FROM serving.moods)"
+            + " + (SELECT count(*) FROM serving.recent)"
+            + " FROM serving_meta.publish p";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedAtAnyInstantTheTargetIsTheOldOrTheNewCompleteSnapshot() throws Exception {
+        Path lake = Files.createDirectories(dir.resolve("lake")).resolve("lakehouse.duckdb");
+        Path pub = Files.createDirectories(dir.resolve("pub"));
+        Path target = pub.resolve("analytics.duckdb");
+        Lakehouse.create(lake, 150_000);
+        List<String> args = List.of("--source", lake.toString(), "--target", target.toString(), "--quiet");
+
+        long start = System.nanoTime();
+        assertEquals(0, ChildJvm.runExporter(60, args.toArray(String[]::new)).exitCode());
+        long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
+
+        Reader reader = new Reader(target);
+        Thread readerThread = new Thread(reader, "snapshot-reader");
+        readerThread.start();
+        int killedWithTempFileOnDisk = 0;
+        int completed = 0;
+        Random random = new Random();
+        try {
+            for (int i = 0; i < KILLS; i++) {
+                // Stratified instants: slot i of KILLS over 1.2 x a full run, random inside the slot.
+                long slot = fullRunMillis * 12 / 10 / KILLS;
+                long killAfter = i * slot + random.nextInt((int) Math.max(1, slot));
+                Process exporter = ChildJvm.exporter(args);
+                exporter.getOutputStream().close();
+                if (exporter.waitFor(killAfter, TimeUnit.MILLISECONDS)) {
+                    completed++;
+                    assertEquals(0, exporter.exitValue(), "a run that was not killed succeeds");
+                    continue;
+                }
+                exporter.destroyForcibly(); // SIGKILL
+                assertTrue(exporter.waitFor(30, TimeUnit.SECONDS));
+                if (SnapshotAssertions.entries(pub).stream().anyMatch(n -> n.contains(".tmp-"))) {
+                    killedWithTempFileOnDisk++;
+                }
+            }
+            assertEquals(0, ChildJvm.runExporter(60, args.toArray(String[]::new)).exitCode(),
+                    "the run after the kills succeeds");
+            reader.awaitQueriesAfter(reader.queries.get() + 5);
+        } finally {
+            reader.stop.set(true);
+            readerThread.join(30_000);
+        }
+
+        assertEquals(List.of(), reader.failures, "every reader query succeeded on a complete snapshot");
+        assertTrue(reader.queries.get() > 50, "the reader ran throughout: " + reader.queries.get() + " queries");
+        assertTrue(killedWithTempFileOnDisk > 0, "some kills landed while the snapshot was being written");
+        assertTrue(reader.publishIds.size() >= 2, "the reader saw new snapshots arrive: " + reader.publishIds);
+        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub),
+                "the last run removed every leftover (" + killedWithTempFileOnDisk + " kills mid-write, "
+                        + completed + " runs finished before their kill)");
+    }
+
+    /** Queries the target through the serving driver without pause, recording any failure. */
+    private static final class Reader implements Runnable {
+        final Path target;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong queries = new AtomicLong();
+        final List<String> failures = new ArrayList<>();
+        final Set<String> publishIds = ConcurrentHashMap.newKeySet();
+
+        Reader(Path target) {
+            this.target = target;
+        }
+
+        @Override
+        public void run() {
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb-serving:" + target);
+                    Statement st = c.createStatement()) {
+                while (!stop.get()) {
+                    check(st);
+                }
+            } catch (SQLException e) {
+                synchronized (failures) {
+                    failures.add("connection failed: " + e);
+                }
+            }
+        }
+
+        private void check(Statement st) {
+            try (ResultSet rs = st.executeQuery(SNAPSHOT_CHECK)) {
+                if (!rs.next()) {
+                    fail("serving_meta.publish is empty");
+                    return;
+                }
+                String id = rs.getString(1);
+                long total = rs.getLong(2);
+                long listed = rs.getLong(3);
+                long actual = rs.getLong(4);
+                if (total != listed || total != actual || rs.next()) {
+                    fail("incomplete snapshot " + id + ": total_rows " + total + ", tables list " + listed
+                            + ", rows present " + actual);
+                }
+                publishIds.add(id);
+            } catch (SQLException e) {
+                fail("query failed: " + e.getMessage());
+            }
+            queries.incrementAndGet();
+        }
+
+        private void fail(String message) {
+            synchronized (failures) {
+                if (failures.size() < 20) {
+                    failures.add(message);
+                }
+            }
+        }
+
+        void awaitQueriesAfter(long count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (queries.get() < count && System.nanoTime() < deadline && !stop.get()) {
+                Thread.sleep(10);
+            }
+        }
+    }
+}
