@@ -259,6 +259,20 @@ class SnapshotSwapTest {
         }
     }
 
+    /** DESIGN 7: when another connection moves the path to a new snapshot, idle ones let go at once (no watcher needed). */
+    @Test
+    void idleConnectionsLetGoOfTheReplacedFileAtTheSwapWithoutTheWatcher() throws Exception {
+        String url = SnapshotFiles.url(target, "serving_watch_interval_ms=0");
+        try (Connection idle = DriverManager.getConnection(url); Connection busy = DriverManager.getConnection(url)) {
+            assertEquals(1, SnapshotFiles.readVersion(idle));
+            assertEquals(1, SnapshotFiles.readVersion(busy));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(busy));
+            Poll.until(Duration.ofMillis(500), "the idle connection let go of the replaced file when busy moved",
+                    () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+        }
+    }
+
     @Test
     void watcherLetsIdleConnectionsGoOfAReplacedFileWithoutAnyStatement() throws Exception {
         try (Connection idle = DriverManager.getConnection(SnapshotFiles.url(target, "serving_watch_interval_ms=50"))) {
