@@ -1,0 +1,110 @@
+package io.duckserving.examples.bench;
+
+import io.duckserving.examples.TempFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Runs the driver benchmark (JMH, both drivers in one run) and the swap measurements, then
+ * prints the README's table. Started by {@code mvn -B -q -pl examples exec:exec@bench}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "JMH: jdbc:duckdb-serving: vs jdbc:duckdb: read-only on one file; then swap latency and opens.")
+public final class BenchmarkMain implements Callable<Integer> {
+
+    @Option(names = "--forks", defaultValue = "1", description = "JMH forks per benchmark (default: ${DEFAULT-VALUE}).")
+    private int forks;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Warm-up iterations of 1 s (default: ${DEFAULT-VALUE}).")
+    private int warmup;
+
+    @Option(names = "--iterations", defaultValue = "5",
+            description = "Measured iterations of 1 s (default: ${DEFAULT-VALUE}).")
+    private int iterations;
+
+    @Option(names = "--swaps", defaultValue = "50", description = "Swaps per swap measurement (default: ${DEFAULT-VALUE}).")
+    private int swaps;
+
+    @Option(names = "--connections", defaultValue = "16",
+            description = "Reader connections while counting opens per swap (default: ${DEFAULT-VALUE}).")
+    private int connections;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new BenchmarkMain()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Options options = new OptionsBuilder()
+                .include(DriverBenchmark.class.getName())
+                .forks(forks)
+                .warmupIterations(warmup)
+                .warmupTime(TimeValue.seconds(1))
+                .measurementIterations(iterations)
+                .measurementTime(TimeValue.seconds(1))
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+
+        Path directory = Files.createTempDirectory("duckdb-serving-swaps");
+        SwapBenchmark.Result latency;
+        SwapBenchmark.Result fanOut;
+        try {
+            latency = SwapBenchmark.run(directory.resolve("one"), 1, swaps);
+            fanOut = SwapBenchmark.run(directory.resolve("many"), connections, swaps);
+        } finally {
+            TempFiles.deleteRecursively(directory);
+        }
+        System.out.println();
+        System.out.println(table(results, latency, fanOut));
+        return 0;
+    }
+
+    /** The README's benchmark table, in Markdown. */
+    static String table(Collection<RunResult> results, SwapBenchmark.Result latency, SwapBenchmark.Result fanOut) {
+        Map<String, double[]> byBenchmark = new LinkedHashMap<>();
+        Map<String, double[]> errors = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String label = r.getParams().getBenchmark().replaceAll(".*\\.", "");
+            int column = DriverBenchmark.SERVING.equals(r.getParams().getParam("driver")) ? 1 : 0;
+            byBenchmark.computeIfAbsent(label, k -> new double[2])[column] = r.getPrimaryResult().getScore();
+            errors.computeIfAbsent(label, k -> new double[2])[column] = r.getPrimaryResult().getScoreError();
+        }
+        StringBuilder b = new StringBuilder();
+        b.append("| statement | `jdbc:duckdb:` read-only (µs/op) | `jdbc:duckdb-serving:` (µs/op) | serving / duckdb |\n");
+        b.append("| --- | ---: | ---: | ---: |\n");
+        byBenchmark.forEach((label, score) -> b.append(String.format("| %s | %.2f ± %.2f | %.2f ± %.2f | %.3f |%n",
+                describe(label), score[0], errors.get(label)[0], score[1], errors.get(label)[1], score[1] / score[0])));
+        b.append('\n');
+        b.append("| swap measurement | result |\n| --- | ---: |\n");
+        b.append(String.format("| rename -> first statement that sees the new snapshot, 1 reader (median / p90 / max of %d) "
+                        + "| %.1f / %.1f / %.1f ms |%n",
+                latency.swaps(), latency.latencyMillis(50), latency.latencyMillis(90), latency.latencyMillis(100)));
+        b.append(String.format("| statements that started after a rename and saw the old snapshot | %d of %,d |%n",
+                latency.staleStatements() + fanOut.staleStatements(), latency.statements() + fanOut.statements()));
+        b.append(String.format("| DuckDB opens per swap, %d connections busy in %d threads | %.2f |%n",
+                fanOut.connections(), fanOut.connections(), fanOut.opensPerSwap()));
+        b.append(String.format("| rename -> first statement on the new snapshot, %d readers (median / max) | %.1f / %.1f ms |%n",
+                fanOut.connections(), fanOut.latencyMillis(50), fanOut.latencyMillis(100)));
+        return b.toString();
+    }
+
+    private static String describe(String benchmark) {
+        return switch (benchmark) {
+            case "select42" -> "`SELECT 42` on a fresh `Statement`";
+            case "pointLookup" -> "prepared primary-key lookup (1M rows)";
+            default -> benchmark;
+        };
+    }
+}
