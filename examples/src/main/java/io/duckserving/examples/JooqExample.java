@@ -19,9 +19,10 @@ import org.jooq.impl.DSL;
 import org.jooq.tools.jdbc.JDBCUtils;
 
 /**
- * jOOQ with {@code SQLDialect.DUCKDB}. jOOQ guesses the dialect from the JDBC URL and knows
- * only {@code jdbc:duckdb:}, so for {@code jdbc:duckdb-serving:} the dialect must be given
- * explicitly: {@code DSL.using(connection, SQLDialect.DUCKDB)}.
+ * jOOQ with {@code SQLDialect.DUCKDB}. jOOQ guesses a dialect from a JDBC URL and knows only
+ * {@code jdbc:duckdb:}; a {@code jdbc:duckdb-serving:} URL gives {@code SQLDialect.DEFAULT},
+ * which renders SQL DuckDB may not accept. Give the dialect explicitly:
+ * {@code DSL.using(connection, SQLDialect.DUCKDB)} (or {@code spring.jooq.sql-dialect=DUCKDB}).
  */
 public final class JooqExample {
 
@@ -38,12 +39,13 @@ public final class JooqExample {
     private static final Field<String> ORIGIN = field(name("origin"), String.class);
     private static final Field<BigDecimal> PRICE = field(name("price_usc_lb"), BigDecimal.class);
 
-    public record Result(String url, SQLDialect detectedDialect, int runBefore, PublishedLakehouse.Publication published,
-            int runAfter, LocalDate asOfAfter, List<String> priciestOrigins, String renderedSql) {
+    public record Result(String url, SQLDialect detectedFromUrl, SQLDialect detectedFromConnection, int runBefore,
+            PublishedLakehouse.Publication published, int runAfter, LocalDate asOfAfter, List<String> priciestOrigins, String renderedSql) {
 
         public String describe() {
             return "jOOQ on " + url + "\n"
-                    + "  dialect detected from the URL: " + detectedDialect + ", so the program passes SQLDialect.DUCKDB\n"
+                    + "  dialect jOOQ detects from the URL: " + detectedFromUrl + ", from the connection's metadata: "
+                    + detectedFromConnection + "; the program passes SQLDialect.DUCKDB\n"
                     + "  before the publish: run " + runBefore + "\n"
                     + "  pipeline published run " + published.run().runId() + " as " + published.publishId() + "\n"
                     + "  after the publish:  run " + runAfter + " as of " + asOfAfter
@@ -58,15 +60,16 @@ public final class JooqExample {
     public static Result run(Path directory) throws Exception {
         PublishedLakehouse lakehouse = PublishedLakehouse.create(directory);
         try (Connection connection = DriverManager.getConnection(lakehouse.servingUrl())) {
-            SQLDialect detected = JDBCUtils.dialect(connection);
+            SQLDialect fromUrl = JDBCUtils.dialect(lakehouse.servingUrl());
+            SQLDialect fromConnection = JDBCUtils.dialect(connection);
             DSLContext ctx = DSL.using(connection, SQLDialect.DUCKDB);
             int before = ctx.select(RUN_ID).from(PIPELINE_RUN).fetchSingle(RUN_ID);
             PublishedLakehouse.Publication published = lakehouse.publishNextRun();
             var after = ctx.select(RUN_ID, AS_OF).from(PIPELINE_RUN).fetchSingle();
             var priciest = ctx.select(ORIGIN).from(ORIGIN_SUMMARY).orderBy(PRICE.desc()).limit(3);
             List<String> origins = priciest.fetch(ORIGIN);
-            return new Result(lakehouse.servingUrl(), detected, before, published, after.value1(), after.value2(),
-                    origins, priciest.getSQL());
+            return new Result(lakehouse.servingUrl(), fromUrl, fromConnection, before, published, after.value1(),
+                    after.value2(), origins, priciest.getSQL());
         }
     }
 
