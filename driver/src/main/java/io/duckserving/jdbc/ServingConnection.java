@@ -24,6 +24,7 @@ import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -36,6 +37,7 @@ import org.duckdb.DuckDBConnection;
  * connection is idle.
  */
 public final class ServingConnection implements Connection {
+    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
     private final SnapshotRegistry registry;
     private final ServingUrl settings;
     private final ReentrantLock lock = new ReentrantLock();
@@ -114,6 +116,7 @@ public final class ServingConnection implements Connection {
                     throw SqlStates.translate(e);
                 }
                 pinReason = "the session state could not be replayed on " + current + " (" + e.getMessage() + ")";
+                LOG.warning(() -> this + " stays on its snapshot: " + pinReason);
                 addWarning(new SQLWarning("This connection stays on " + old.snapshot + " because " + pinReason
                         + "; open a new connection to read the newest snapshot."));
                 return old;

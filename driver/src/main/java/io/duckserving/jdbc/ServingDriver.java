@@ -43,8 +43,13 @@ public final class ServingDriver implements Driver {
 
     /** The driver's own properties; DuckDB's options (threads, memory_limit, TimeZone...) pass through too. */
     @Override
-    public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) {
-        Properties props = info == null ? new Properties() : info;
+    public DriverPropertyInfo[] getPropertyInfo(String url, Properties info) throws SQLException {
+        Properties props = new Properties();
+        if (acceptsURL(url)) {
+            props.putAll(ServingUrl.options(url, info));
+        } else if (info != null) {
+            props.putAll(info);
+        }
         ServingProperty[] all = ServingProperty.values();
         DriverPropertyInfo[] infos = new DriverPropertyInfo[all.length];
         for (int i = 0; i < all.length; i++) {

@@ -36,7 +36,7 @@ final class ServingMetaData implements DatabaseMetaData {
         SnapshotSession s = connection.enter();
         try {
             ResultSet rs = call.on(s.duck.getMetaData());
-            return rs == null ? null : new ServingResultSet(rs, null, s);
+            return rs == null ? null : new ServingResultSet(rs, null, s, 0);
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {

@@ -31,13 +31,31 @@ final class ServingResultSet implements ResultSet {
     private final ResultSet delegate;
     private final ServingStatement statement;
     private SnapshotSession session;
+    /** Rows {@link #next()} may still return: DuckDB ignores the statement's max rows, so it is enforced here. */
+    private long rowsLeft;
 
-    /** Takes a reference on {@code session}; {@code statement} is null for metadata results. */
-    ServingResultSet(ResultSet delegate, ServingStatement statement, SnapshotSession session) {
+    /**
+     * Takes a reference on {@code session}; {@code statement} is null for metadata results;
+     * {@code maxRows} 0 means no limit.
+     */
+    ServingResultSet(ResultSet delegate, ServingStatement statement, SnapshotSession session, long maxRows) {
         this.delegate = delegate;
         this.statement = statement;
         this.session = session;
+        this.rowsLeft = maxRows == 0 ? Long.MAX_VALUE : maxRows;
         session.retain();
+    }
+
+    @Override
+    public boolean next() throws SQLException {
+        if (rowsLeft == 0) {
+            return false;
+        }
+        if (delegate.next()) {
+            rowsLeft--;
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -564,11 +582,6 @@ final class ServingResultSet implements ResultSet {
     @Override
     public void moveToInsertRow() throws SQLException {
         delegate.moveToInsertRow();
-    }
-
-    @Override
-    public boolean next() throws SQLException {
-        return delegate.next();
     }
 
     @Override

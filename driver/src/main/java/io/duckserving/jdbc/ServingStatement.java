@@ -117,7 +117,7 @@ class ServingStatement implements Statement {
         if (rs == null) {
             return null;
         }
-        result = new ServingResultSet(rs, this, s);
+        result = new ServingResultSet(rs, this, s, maxRows);
         updateCount = -1;
         return result;
     }

@@ -5,8 +5,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class ServingUrl {
     static final String PREFIX = "jdbc:duckdb-serving:";
     /** Keys that JDBC tools send and DuckDB has no use for (it has no authentication). */
-    private static final java.util.Set<String> IGNORED = java.util.Set.of("user", "password");
+    private static final Set<String> IGNORED = java.util.Set.of("user", "password");
 
     final Path path;
     final long checkIntervalNanos;
@@ -44,10 +46,8 @@ final class ServingUrl {
     }
 
     static ServingUrl parse(String url, Properties info) throws SQLException {
-        String rest = url.substring(PREFIX.length());
-        String[] parts = rest.split(";");
-        String pathText = parts[0].trim();
-        if (pathText.isEmpty() || pathText.equals(":memory:") || pathText.startsWith(":memory:")) {
+        String pathText = url.substring(PREFIX.length()).split(";", 2)[0].trim();
+        if (pathText.isEmpty() || pathText.startsWith(":memory:")) {
             throw new SQLException("URL " + url + " names no database file: use " + PREFIX
                     + "/path/to/analytics.duckdb", SqlStates.CANNOT_CONNECT);
         }
@@ -58,20 +58,33 @@ final class ServingUrl {
             throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
                     SqlStates.CANNOT_CONNECT, e);
         }
+        Properties own = new Properties();
+        Map<String, String> passThrough = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : options(url, info).entrySet()) {
+            ServingProperty p = ServingProperty.forName(e.getKey());
+            if (p != null) {
+                own.setProperty(p.getName(), e.getValue());
+            } else if (!IGNORED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                passThrough.put(e.getKey(), e.getValue());
+            }
+        }
+        boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
+        int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
+        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent));
+    }
 
-        // Properties first, then URL options over them: the URL wins.
+    /** The {@code Properties}, then the URL's options over them (the URL wins), as strings. */
+    static Map<String, String> options(String url, Properties info) throws SQLException {
         Map<String, String> merged = new LinkedHashMap<>();
         if (info != null) {
-            for (String key : info.stringPropertyNames()) {
-                merged.put(key, info.getProperty(key));
-            }
-            // Boolean objects put straight into the map (DuckDB's driver accepts them too).
+            // Boolean and other objects put straight into the map count too, as DuckDB's driver takes them.
             for (Map.Entry<Object, Object> e : info.entrySet()) {
-                if (e.getKey() instanceof String && !(e.getValue() instanceof String) && e.getValue() != null) {
+                if (e.getKey() instanceof String && e.getValue() != null) {
                     merged.put((String) e.getKey(), String.valueOf(e.getValue()));
                 }
             }
         }
+        String[] parts = url.substring(PREFIX.length()).split(";");
         for (int i = 1; i < parts.length; i++) {
             String part = parts[i].trim();
             if (part.isEmpty()) {
@@ -86,19 +99,6 @@ final class ServingUrl {
             merged.keySet().removeIf(k -> k.equalsIgnoreCase(key));
             merged.put(key, part.substring(eq + 1).trim());
         }
-
-        Properties own = new Properties();
-        Map<String, String> passThrough = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : merged.entrySet()) {
-            ServingProperty p = ServingProperty.forName(e.getKey());
-            if (p != null) {
-                own.setProperty(p.getName(), e.getValue());
-            } else if (!IGNORED.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
-                passThrough.put(e.getKey(), e.getValue());
-            }
-        }
-        boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
-        int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
-        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent));
+        return merged;
     }
 }

@@ -25,22 +25,30 @@ final class Snapshot {
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final AtomicLong OPENED = new AtomicLong();
     private static final AtomicInteger OPEN = new AtomicInteger();
-    /** A file replaced during our open is opened again; more than this many times in a row means a storm. */
-    private static final int OPEN_ATTEMPTS = 5;
+    /** A file replaced during our open is opened again, this many times at most. */
+    private static final int OPEN_ATTEMPTS = 3;
 
     final long id;
     final Path path;
+    /**
+     * The file key of the file this snapshot holds, or null when files were renamed over the path
+     * during every attempt to open it: then it holds that file or a newer one, but which is unknown.
+     */
     final Object fileKey;
+    /** {@link System#nanoTime()} just before the path was looked at for this open. */
+    final long openStartedNanos;
     final long openedAtMillis;
     private final DuckDBConnection root;
     private final Path spillDirectory;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean retired;
 
-    private Snapshot(long id, Path path, Object fileKey, DuckDBConnection root, Path spillDirectory) {
+    private Snapshot(long id, Path path, Object fileKey, long openStartedNanos, DuckDBConnection root,
+            Path spillDirectory) {
         this.id = id;
         this.path = path;
         this.fileKey = fileKey;
+        this.openStartedNanos = openStartedNanos;
         this.root = root;
         this.spillDirectory = spillDirectory;
         this.openedAtMillis = System.currentTimeMillis();
@@ -49,11 +57,14 @@ final class Snapshot {
     /**
      * Opens the file now at {@code path}. The path is stat-ed before and after the open: if the
      * file key moved in between, another file was renamed over it during the open and we cannot
-     * know which one DuckDB got, so we open again.
+     * know which one DuckDB got, so we open again. When files keep arriving faster than an open
+     * takes, the last attempt is kept unverified: it holds the file seen before it or a newer one,
+     * fresh enough for every statement that started before it, and the next check opens again.
      */
     static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
         Files.createDirectories(spillRoot);
         for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
             Object before = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
             long id = SEQUENCE.incrementAndGet();
             Path spill = spillRoot.resolve("snapshot-" + ProcessHandle.current().pid() + "-" + id);
@@ -69,12 +80,12 @@ final class Snapshot {
                 throw e;
             }
             if (before.equals(after)) {
-                return new Snapshot(id, path, before, root, spill);
+                return new Snapshot(id, path, before, started, root, spill);
+            }
+            if (attempt == OPEN_ATTEMPTS) {
+                return new Snapshot(id, path, null, started, root, spill);
             }
             closeQuietly(root, spill);
-            if (attempt == OPEN_ATTEMPTS) {
-                throw new IOException("the file was replaced " + OPEN_ATTEMPTS + " times while it was being opened");
-            }
         }
     }
 

@@ -81,7 +81,7 @@ final class SnapshotRegistry {
             return;
         }
         try {
-            refresh(published, watcherSettings);
+            refresh(published, System.nanoTime(), watcherSettings);
         } catch (SQLException | RuntimeException e) {
             // Statements report staleness to their callers; the watcher only tries.
         }
@@ -97,9 +97,9 @@ final class SnapshotRegistry {
      */
     Snapshot current(ServingUrl settings) throws SQLException {
         Snapshot s = current;
+        long now = System.nanoTime();
         if (s != null) {
             if (settings.checkIntervalNanos > 0) {
-                long now = System.nanoTime();
                 if (now - nextCheckNanos < 0) {
                     return s;
                 }
@@ -109,12 +109,18 @@ final class SnapshotRegistry {
             if (published != null && published.fileKey().equals(s.fileKey)) {
                 return s;
             }
-            return refresh(published, settings);
+            return refresh(published, now, settings);
         }
-        return refresh(stat(), settings);
+        return refresh(stat(), now, settings);
     }
 
-    private Snapshot refresh(BasicFileAttributes published, ServingUrl settings) throws SQLException {
+    /**
+     * The slow path: a new file, a missing one, or an unverified snapshot. {@code asOfNanos} is
+     * when the caller looked at the path; any snapshot whose open started after that is fresh
+     * enough for the caller, which is what keeps waiting threads from opening one after another.
+     */
+    private Snapshot refresh(BasicFileAttributes published, long asOfNanos, ServingUrl settings)
+            throws SQLException {
         Snapshot fallback = current;
         OpenFailure known = failure;
         if (fallback != null && known != null && known.isSameFile(published) && !known.retryDue()) {
@@ -123,6 +129,9 @@ final class SnapshotRegistry {
         openLock.lock();
         try {
             Snapshot s = current;
+            if (s != null && s.openStartedNanos - asOfNanos >= 0) {
+                return s;
+            }
             published = stat();
             if (s != null && published != null && published.fileKey().equals(s.fileKey)) {
                 return s;
