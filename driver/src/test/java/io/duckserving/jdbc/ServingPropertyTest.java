@@ -133,6 +133,33 @@ class ServingPropertyTest {
         }
     }
 
+    /** The README's own URL example (Metabase and others pass TimeZone the same way). */
+    @Test
+    void timeZoneInTheUrlWorksAsTheReadmeShows() throws Exception {
+        try (Connection c = DriverManager.getConnection(
+                SnapshotFiles.url(target, "threads=4", "TimeZone=UTC", "serving_max_staleness_ms=600000"))) {
+            assertEquals("UTC", setting(c, "TimeZone"));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            assertEquals("UTC", setting(c, "TimeZone"), "and after a swap");
+        }
+    }
+
+    /** The README's property table is the user's reference: every property, with its default. */
+    @ParameterizedTest
+    @EnumSource(ServingProperty.class)
+    void readmeDocumentsEveryPropertyWithItsDefault(ServingProperty p) throws Exception {
+        Path readme = Path.of(System.getProperty("user.dir")).resolve("../README.md").normalize();
+        String row = Files.readAllLines(readme).stream()
+                .filter(line -> line.startsWith("| `" + p.getName() + "` |"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(readme + " has no table row for " + p.getName()));
+        if (!p.getDefaultValue().isEmpty()) {
+            assertTrue(row.contains("| `" + p.getDefaultValue() + "` |"),
+                    "README row for " + p.getName() + " should show default " + p.getDefaultValue() + ": " + row);
+        }
+    }
+
     @Test
     void propertiesReachDuckDbWhenTheUrlDoesNotSayOtherwise() throws Exception {
         Properties props = new Properties();
