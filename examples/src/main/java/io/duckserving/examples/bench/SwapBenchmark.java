@@ -50,6 +50,7 @@ public final class SwapBenchmark {
 
     /** Runs {@code swaps} swaps under {@code connections} reader threads, each with its own connection. */
     public static Result run(Path directory, int connections, int swaps) throws Exception {
+        Files.createDirectories(directory);
         Path snapshot = directory.resolve("swap.duckdb");
         writeMarker(snapshot, 0);
         AtomicLongArray renamedAt = new AtomicLongArray(swaps + 2);
