@@ -60,6 +60,9 @@ public final class ServingConnection implements Connection {
     ServingConnection(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
         this.registry = registry;
         this.settings = settings;
+        for (String sql : settings.sessionSql) {
+            state.recordSql(sql);
+        }
         registry.register(this);
         try {
             enter();

@@ -307,23 +307,21 @@ class ServingStatement implements Statement {
         return counts;
     }
 
+    /** Harmless at any time: before, during or after an execution (a "stop" button races with the query). */
     @Override
     public void cancel() throws SQLException {
         checkOpen();
-        Statement st = physical;
-        if (st != null) {
-            st.cancel();
-        }
+        cancelQuietly();
     }
 
     final void cancelQuietly() {
+        Statement st = physical;
         try {
-            Statement st = physical;
-            if (st != null) {
+            if (st != null && !st.isClosed()) {
                 st.cancel();
             }
         } catch (SQLException ignored) {
-            // The statement finished or closed meanwhile.
+            // The execution ended, or DuckDB closed its statement after an error, meanwhile.
         }
     }
 

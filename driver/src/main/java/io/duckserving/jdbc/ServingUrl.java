@@ -4,7 +4,9 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -17,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ServingUrl {
     static final String PREFIX = "jdbc:duckdb-serving:";
+    /**
+     * DuckDB options that need the built-in ICU extension, which is loaded only after the
+     * database opens (extension autoloading is off): applied as session SQL on every snapshot.
+     */
+    private static final Set<String> SESSION_OPTIONS = Set.of("timezone", "calendar");
     /** Keys that JDBC tools send and DuckDB has no use for (it has no authentication). */
     private static final Set<String> IGNORED = java.util.Set.of("user", "password");
 
@@ -27,9 +34,12 @@ final class ServingUrl {
     final long watchIntervalMillis;
     final Path spillRoot;
     final DuckDbOptions duckDb;
+    /** {@code SET} statements every session starts with (TimeZone, Calendar). */
+    final List<String> sessionSql;
 
-    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb) throws SQLException {
+    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb, List<String> sessionSql) throws SQLException {
         this.path = path;
+        this.sessionSql = sessionSql;
         this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));
         this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
         this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_STALENESS_MS.getLong(own));
@@ -60,17 +70,22 @@ final class ServingUrl {
         }
         Properties own = new Properties();
         Map<String, String> passThrough = new LinkedHashMap<>();
+        List<String> sessionSql = new ArrayList<>();
         for (Map.Entry<String, String> e : options(url, info).entrySet()) {
             ServingProperty p = ServingProperty.forName(e.getKey());
+            String lower = e.getKey().toLowerCase(Locale.ROOT);
             if (p != null) {
                 own.setProperty(p.getName(), e.getValue());
-            } else if (!IGNORED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+            } else if (SESSION_OPTIONS.contains(lower)) {
+                sessionSql.add("SET " + lower + " = '" + e.getValue().replace("'", "''") + "'");
+            } else if (!IGNORED.contains(lower)) {
                 passThrough.put(e.getKey(), e.getValue());
             }
         }
         boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
         int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
-        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent));
+        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent),
+                List.copyOf(sessionSql));
     }
 
     /** The {@code Properties}, then the URL's options over them (the URL wins), as strings. */

@@ -73,8 +73,8 @@ final class SnapshotRegistry {
      */
     private void watch() {
         Snapshot s = current;
-        if (s == null) {
-            return;
+        if (s == null || connections.isEmpty()) {
+            return; // nobody to move; an unused snapshot closes on its own
         }
         BasicFileAttributes published = stat();
         if (published != null && published.fileKey().equals(s.fileKey)) {

@@ -28,7 +28,7 @@ final class SqlStates {
 
     /** DuckDB's exception with an SQLState and the matching subclass; the original stays the cause. */
     static SQLException translate(SQLException e) {
-        if (e.getSQLState() != null || e.getClass() != SQLException.class) {
+        if (e.getSQLState() != null) {
             return e;
         }
         String message = e.getMessage() == null ? "" : e.getMessage();
