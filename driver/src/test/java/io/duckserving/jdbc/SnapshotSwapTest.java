@@ -226,6 +226,28 @@ class SnapshotSwapTest {
         }
     }
 
+    /** DESIGN 7: at most two snapshots per path in steady state: the one work in flight needs, and the newest. */
+    @Test
+    void snapshotsInBetweenCloseWhileAnOldResultSetIsStillOpen() throws Exception {
+        try (Connection reader = DriverManager.getConnection(SnapshotFiles.url(target));
+             Connection mover = DriverManager.getConnection(SnapshotFiles.url(target));
+             Statement s = reader.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, v FROM t")) {
+            assertTrue(rs.next());
+            assertEquals(1, SnapshotFiles.readVersion(mover));
+            int baseline = ServingDriver.openSnapshots(); // includes snapshot 1
+            for (int version = 2; version <= 5; version++) {
+                SnapshotFiles.publish(target, version);
+                assertEquals(version, SnapshotFiles.readVersion(mover));
+            }
+            Poll.until(Duration.ofSeconds(5), "only snapshot 1 (open result set) and 5 (newest) stay open, was "
+                    + ServingDriver.openSnapshots() + " with baseline " + baseline,
+                    () -> ServingDriver.openSnapshots() <= baseline + 1);
+            assertTrue(rs.next());
+            assertEquals(1, rs.getInt(2));
+        }
+    }
+
     @Test
     void idleConnectionsLetGoOfReplacedFiles() throws Exception {
         try (Connection idle = DriverManager.getConnection(SnapshotFiles.url(target));
