@@ -146,8 +146,8 @@ public final class ServingConnection implements Connection {
                     pinReason = "it holds temporary objects";
                     SQLWarning w = new SQLWarning("Temporary objects cannot follow a new snapshot: this connection "
                             + "stays on " + s.snapshot + " until they are all dropped.");
-                    addWarning(w);
-                    return new SQLWarning(w.getMessage());
+                    addWarning(new SQLWarning(w.getMessage()));
+                    return w;
                 }
                 return null;
             case DROP:
@@ -398,47 +398,41 @@ public final class ServingConnection implements Connection {
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            s.duck.setCatalog(catalog);
+        onSession(duck -> {
+            duck.setCatalog(catalog);
             state.recordCatalog(catalog);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+            return null;
+        });
     }
 
     @Override
     public String getCatalog() throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            return s.duck.getCatalog();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+        return onSession(DuckDBConnection::getCatalog);
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            s.duck.setSchema(schema);
+        onSession(duck -> {
+            duck.setSchema(schema);
             state.recordSchema(schema);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+            return null;
+        });
     }
 
     @Override
     public String getSchema() throws SQLException {
+        return onSession(DuckDBConnection::getSchema);
+    }
+
+    private interface SessionCall<T> {
+        T on(DuckDBConnection duck) throws SQLException;
+    }
+
+    /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
+    private <T> T onSession(SessionCall<T> call) throws SQLException {
         SnapshotSession s = enter();
         try {
-            return s.duck.getSchema();
+            return call.on(s.duck);
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
@@ -553,11 +547,7 @@ public final class ServingConnection implements Connection {
     }
 
     private void addWarning(SQLWarning w) {
-        if (warnings == null) {
-            warnings = w;
-        } else {
-            warnings.setNextWarning(w);
-        }
+        warnings = SqlStates.chain(warnings, w);
     }
 
     // ---- metadata and objects ---------------------------------------------------------------
@@ -573,22 +563,12 @@ public final class ServingConnection implements Connection {
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            return s.duck.createArrayOf(typeName, elements);
-        } finally {
-            exit();
-        }
+        return onSession(duck -> duck.createArrayOf(typeName, elements));
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            return s.duck.createStruct(typeName, attributes);
-        } finally {
-            exit();
-        }
+        return onSession(duck -> duck.createStruct(typeName, attributes));
     }
 
     @Override
@@ -700,12 +680,7 @@ public final class ServingConnection implements Connection {
             return (T) this;
         }
         if (iface.isAssignableFrom(DuckDBConnection.class)) {
-            SnapshotSession s = enter();
-            try {
-                return (T) s.duck;
-            } finally {
-                exit();
-            }
+            return (T) onSession(duck -> duck);
         }
         throw new SQLException("Cannot unwrap to " + iface.getName(), SqlStates.INVALID_PARAMETER);
     }

@@ -489,11 +489,7 @@ class ServingStatement implements Statement {
     }
 
     final void addWarning(SQLWarning w) {
-        if (warnings == null) {
-            warnings = w;
-        } else {
-            warnings.setNextWarning(w);
-        }
+        warnings = SqlStates.chain(warnings, w);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLSyntaxErrorException;
 import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientException;
+import java.sql.SQLWarning;
 
 /**
  * SQLStates for DuckDB's errors, which carry none: DuckDB's message starts with its error class
@@ -105,6 +106,15 @@ final class SqlStates {
             default:
                 return GENERAL;
         }
+    }
+
+    /** {@code w} appended to the chain {@code head} (which may be null); returns the head. */
+    static SQLWarning chain(SQLWarning head, SQLWarning w) {
+        if (head == null) {
+            return w;
+        }
+        head.setNextWarning(w);
+        return head;
     }
 
     static SQLException closed(String what) {
