@@ -37,6 +37,10 @@ public final class BenchmarkMain implements Callable<Integer> {
     @Option(names = "--swaps", defaultValue = "50", description = "Swaps per swap measurement (default: ${DEFAULT-VALUE}).")
     private int swaps;
 
+    @Option(names = "--paired-rounds", defaultValue = "30",
+            description = "Alternating rounds of the paired cross-check, 0 to skip (default: ${DEFAULT-VALUE}).")
+    private int pairedRounds;
+
     @Option(names = "--connections", defaultValue = "16",
             description = "Reader connections while counting opens per swap (default: ${DEFAULT-VALUE}).")
     private int connections;
@@ -66,13 +70,16 @@ public final class BenchmarkMain implements Callable<Integer> {
         } finally {
             TempFiles.deleteRecursively(directory);
         }
+        PairedBenchmark.Result[] paired = pairedRounds > 0 ? PairedBenchmark.run(pairedRounds, 200)
+                : new PairedBenchmark.Result[0];
         System.out.println();
-        System.out.println(table(results, latency, fanOut));
+        System.out.println(table(results, paired, latency, fanOut));
         return 0;
     }
 
     /** The README's benchmark table, in Markdown. */
-    static String table(Collection<RunResult> results, SwapBenchmark.Result latency, SwapBenchmark.Result fanOut) {
+    static String table(Collection<RunResult> results, PairedBenchmark.Result[] paired, SwapBenchmark.Result latency,
+            SwapBenchmark.Result fanOut) {
         Map<String, double[]> byBenchmark = new LinkedHashMap<>();
         Map<String, double[]> errors = new LinkedHashMap<>();
         for (RunResult r : results) {
@@ -86,6 +93,16 @@ public final class BenchmarkMain implements Callable<Integer> {
         b.append("| --- | ---: | ---: | ---: |\n");
         byBenchmark.forEach((label, score) -> b.append(String.format("| %s | %.2f ± %.2f | %.2f ± %.2f | %.3f |%n",
                 describe(label), score[0], errors.get(label)[0], score[1], errors.get(label)[1], score[1] / score[0])));
+        if (paired.length > 0) {
+            b.append('\n');
+            b.append("| statement (paired rounds, medians) | `jdbc:duckdb:` read-only (µs/op) | `jdbc:duckdb-serving:` (µs/op)"
+                    + " | serving / duckdb |\n");
+            b.append("| --- | ---: | ---: | ---: |\n");
+            for (PairedBenchmark.Result p : paired) {
+                b.append(String.format("| %s | %.2f | %.2f | %.3f |%n",
+                        p.statement(), p.duckdbMicros(), p.servingMicros(), p.medianRatio()));
+            }
+        }
         b.append('\n');
         b.append("| swap measurement | result |\n| --- | ---: |\n");
         b.append(String.format("| rename -> first statement that sees the new snapshot, 1 reader (median / p90 / max of %d) "
