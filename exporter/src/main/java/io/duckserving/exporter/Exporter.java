@@ -50,8 +50,11 @@ public final class Exporter {
             Path temp = publisher.tempFile(publishId);
             try {
                 Published published = writeSnapshot(request, publisher, publishId, temp);
+                request.progress().accept("checkpointed and closed " + temp);
                 publisher.seal(temp);
+                request.progress().accept("fsynced " + temp);
                 publisher.verify(temp, published.tables(), publishId);
+                request.progress().accept("verified row counts of " + published.tables().size() + " tables");
                 long bytes = Files.size(temp);
                 publisher.publish(temp);
                 publisher.discard(publishId);
