@@ -23,34 +23,18 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Logger;
 import org.duckdb.DuckDBConnection;
 
 /**
- * The logical connection a client holds. Before each statement it binds to the newest snapshot
- * (unless a transaction or a temporary object pins it), replaying the session state on the new
- * snapshot; between statements, when a newer snapshot appears, it lets go of the old one at once.
- *
- * <p>The lock is held for the duration of one statement execution: it serializes use of the
- * underlying DuckDB connection (which is not thread-safe) and tells the registry whether the
- * connection is idle.
+ * The logical connection a client holds: the JDBC surface. Which snapshot each statement runs on
+ * is {@link SnapshotBinding}'s business; what DuckDB does not support (client info, isolation
+ * levels, network timeouts, read-only switches) is answered here.
  */
 public final class ServingConnection implements Connection {
-    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
-    private final SnapshotRegistry registry;
-    private final ServingUrl settings;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final SnapshotBinding binding;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final SessionState state = new SessionState();
     private final List<ServingStatement> statements = new ArrayList<>();
     private final Properties clientInfo = new Properties();
-    private volatile SnapshotSession session;
-    private boolean autoCommit = true;
-    /** A transaction is open (autocommit off and a statement ran, or BEGIN in SQL): stay on this snapshot. */
-    private boolean inTransaction;
-    /** Temporary objects exist, or session state could not be replayed: stay on this snapshot. */
-    private String pinReason;
     private SQLWarning warnings;
     private int isolation = TRANSACTION_SERIALIZABLE;
     private int holdability = ResultSet.CLOSE_CURSORS_AT_COMMIT;
@@ -58,128 +42,21 @@ public final class ServingConnection implements Connection {
     private ServingMetaData metaData;
 
     ServingConnection(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
-        this.registry = registry;
-        this.settings = settings;
-        for (String sql : settings.sessionSql) {
-            state.recordSql(sql);
-        }
-        registry.register(this);
-        try {
-            enter();
-            exit();
-        } catch (SQLException | RuntimeException e) {
-            closed.set(true);
-            registry.unregister(this);
-            throw e;
-        }
+        this.binding = new SnapshotBinding(registry, settings);
     }
 
-    /**
-     * Binds to the snapshot the next statement must use and takes the lock; every call is paired
-     * with {@link #exit()} in a finally block.
-     */
+    /** See {@link SnapshotBinding#enter()}: paired with {@link #exit()} in a finally block. */
     SnapshotSession enter() throws SQLException {
-        lock.lock();
-        try {
-            if (closed.get()) {
-                throw SqlStates.closed("Connection");
-            }
-            SnapshotSession s = session;
-            if (s == null || !inTransaction && pinReason == null) {
-                Snapshot current = registry.current(settings);
-                if (s == null || s.snapshot != current) {
-                    s = moveTo(current, s);
-                }
-            }
-            if (!autoCommit) {
-                inTransaction = true;
-            }
-            return s;
-        } catch (SQLException | RuntimeException e) {
-            lock.unlock();
-            throw e;
-        }
+        return binding.enter();
     }
 
     void exit() {
-        lock.unlock();
-        SnapshotSession s = session;
-        if (s != null && s.snapshot.isRetired()) {
-            releaseIfIdle(s.snapshot);
-        }
-    }
-
-    private SnapshotSession moveTo(Snapshot current, SnapshotSession old) throws SQLException {
-        while (true) {
-            SnapshotSession fresh;
-            try {
-                fresh = SnapshotSession.open(current, state);
-            } catch (SQLException e) {
-                if (old == null) {
-                    throw SqlStates.translate(e);
-                }
-                pinReason = "the session state could not be replayed on " + current + " (" + e.getMessage() + ")";
-                LOG.warning(() -> this + " stays on its snapshot: " + pinReason);
-                addWarning(new SQLWarning("This connection stays on " + old.snapshot + " because " + pinReason
-                        + "; open a new connection to read the newest snapshot."));
-                return old;
-            }
-            if (fresh != null) {
-                session = fresh;
-                if (old != null) {
-                    old.release();
-                }
-                return fresh;
-            }
-            current = registry.current(settings); // the snapshot closed between lookup and connect
-        }
+        binding.exit();
     }
 
     /** After a successful statement (lock held): remembers what it did to the session. */
     SQLWarning afterExecute(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
-        switch (kind) {
-            case SESSION:
-                state.recordSql(sql);
-                return null;
-            case CREATE_TEMPORARY:
-                if (pinReason == null) {
-                    pinReason = "it holds temporary objects";
-                    SQLWarning w = new SQLWarning("Temporary objects cannot follow a new snapshot: this connection "
-                            + "stays on " + s.snapshot + " until they are all dropped.");
-                    addWarning(new SQLWarning(w.getMessage()));
-                    return w;
-                }
-                return null;
-            case DROP:
-                if (pinReason != null && pinReason.startsWith("it holds") && !TemporaryObjects.exist(s.duck)) {
-                    pinReason = null;
-                }
-                return null;
-            case BEGIN:
-                inTransaction = true;
-                return null;
-            case END:
-                inTransaction = false;
-                return null;
-            default:
-                return null;
-        }
-    }
-
-    /** Called by the registry after a swap, and by this connection when work ends on a retired snapshot. */
-    void releaseIfIdle(Snapshot retired) {
-        if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
-            return; // busy (or moving right now, in this thread): exit() checks again when the work ends
-        }
-        try {
-            SnapshotSession s = session;
-            if (s != null && s.snapshot == retired && !inTransaction && pinReason == null) {
-                session = null;
-                s.release();
-            }
-        } finally {
-            lock.unlock();
-        }
+        return binding.afterExecute(kind, sql, s);
     }
 
     // ---- statements -------------------------------------------------------------------------
@@ -289,66 +166,23 @@ public final class ServingConnection implements Connection {
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
-        lock.lock();
-        try {
-            checkOpen();
-            if (this.autoCommit == autoCommit) {
-                return;
-            }
-            SnapshotSession s = session;
-            if (s != null) {
-                s.duck.setAutoCommit(autoCommit); // turning it on commits, as JDBC requires
-            }
-            this.autoCommit = autoCommit;
-            state.setAutoCommit(autoCommit);
-            if (autoCommit) {
-                inTransaction = false;
-            }
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+        binding.setAutoCommit(autoCommit);
     }
 
     @Override
     public boolean getAutoCommit() throws SQLException {
         checkOpen();
-        return autoCommit;
+        return binding.autoCommit();
     }
 
     @Override
     public void commit() throws SQLException {
-        endTransaction(true);
+        binding.endTransaction(true);
     }
 
     @Override
     public void rollback() throws SQLException {
-        endTransaction(false);
-    }
-
-    private void endTransaction(boolean commit) throws SQLException {
-        lock.lock();
-        try {
-            checkOpen();
-            if (autoCommit) {
-                throw new SQLException((commit ? "commit" : "rollback") + " called in auto-commit mode: call "
-                        + "setAutoCommit(false) first", "25000");
-            }
-            SnapshotSession s = session;
-            if (s != null && inTransaction) {
-                if (commit) {
-                    s.duck.commit();
-                } else {
-                    s.duck.rollback();
-                }
-            }
-            inTransaction = false;
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+        binding.endTransaction(false);
     }
 
     @Override
@@ -398,46 +232,30 @@ public final class ServingConnection implements Connection {
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        onSession(duck -> {
+        binding.onSession(duck -> {
             duck.setCatalog(catalog);
-            state.recordCatalog(catalog);
+            binding.recordCatalog(catalog);
             return null;
         });
     }
 
     @Override
     public String getCatalog() throws SQLException {
-        return onSession(DuckDBConnection::getCatalog);
+        return binding.onSession(DuckDBConnection::getCatalog);
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        onSession(duck -> {
+        binding.onSession(duck -> {
             duck.setSchema(schema);
-            state.recordSchema(schema);
+            binding.recordSchema(schema);
             return null;
         });
     }
 
     @Override
     public String getSchema() throws SQLException {
-        return onSession(DuckDBConnection::getSchema);
-    }
-
-    private interface SessionCall<T> {
-        T on(DuckDBConnection duck) throws SQLException;
-    }
-
-    /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
-    private <T> T onSession(SessionCall<T> call) throws SQLException {
-        SnapshotSession s = enter();
-        try {
-            return call.on(s.duck);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+        return binding.onSession(DuckDBConnection::getSchema);
     }
 
     /** Always read-only; {@code setReadOnly(false)} (HikariCP's default) is answered with a warning. */
@@ -537,12 +355,17 @@ public final class ServingConnection implements Connection {
     @Override
     public SQLWarning getWarnings() throws SQLException {
         checkOpen();
+        SQLWarning pins = binding.takeWarnings();
+        if (pins != null) {
+            warnings = SqlStates.chain(warnings, pins);
+        }
         return warnings;
     }
 
     @Override
     public void clearWarnings() throws SQLException {
         checkOpen();
+        binding.takeWarnings();
         warnings = null;
     }
 
@@ -563,12 +386,12 @@ public final class ServingConnection implements Connection {
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        return onSession(duck -> duck.createArrayOf(typeName, elements));
+        return binding.onSession(duck -> duck.createArrayOf(typeName, elements));
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        return onSession(duck -> duck.createStruct(typeName, attributes));
+        return binding.onSession(duck -> duck.createStruct(typeName, attributes));
     }
 
     @Override
@@ -641,24 +464,7 @@ public final class ServingConnection implements Connection {
         for (ServingStatement st : openStatements()) {
             st.closeQuietly();
         }
-        lock.lock();
-        try {
-            SnapshotSession s = session;
-            session = null;
-            if (s != null) {
-                if (inTransaction && !autoCommit) {
-                    try {
-                        s.duck.rollback();
-                    } catch (SQLException ignored) {
-                        // The DuckDB connection is closed next; nothing was written anyway.
-                    }
-                }
-                s.release();
-            }
-        } finally {
-            lock.unlock();
-            registry.unregister(this);
-        }
+        binding.close();
     }
 
     private List<ServingStatement> openStatements() {
@@ -680,7 +486,7 @@ public final class ServingConnection implements Connection {
             return (T) this;
         }
         if (iface.isAssignableFrom(DuckDBConnection.class)) {
-            return (T) onSession(duck -> duck);
+            return (T) binding.onSession(duck -> duck);
         }
         throw new SQLException("Cannot unwrap to " + iface.getName(), SqlStates.INVALID_PARAMETER);
     }
@@ -692,12 +498,11 @@ public final class ServingConnection implements Connection {
 
     /** The path this connection reads. */
     public String getPath() {
-        return registry.path().toString();
+        return binding.path().toString();
     }
 
     @Override
     public String toString() {
-        SnapshotSession s = session;
-        return "ServingConnection[" + registry.path() + (s == null ? "" : ", " + s.snapshot) + "]";
+        return "ServingConnection[" + binding + "]";
     }
 }

@@ -39,7 +39,7 @@ final class SnapshotRegistry {
     private final DuckDbOptions options;
     private final Path spillRoot;
     private final ReentrantLock openLock = new ReentrantLock();
-    private final Set<ServingConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Set<SnapshotBinding> connections = ConcurrentHashMap.newKeySet();
     private volatile Snapshot current;
     private volatile long nextCheckNanos;
     /** The published file that last failed to open, so it is not retried on every statement. */
@@ -183,13 +183,13 @@ final class SnapshotRegistry {
         if (old != null) {
             LOG.fine(() -> "Moved " + path + " from " + old + " to " + opened);
             old.retire();
-            for (ServingConnection c : connections) {
+            for (SnapshotBinding c : connections) {
                 c.releaseIfIdle(old);
             }
         }
     }
 
-    void register(ServingConnection connection) {
+    void register(SnapshotBinding connection) {
         connections.add(connection);
         synchronized (this) {
             if (idleClose != null) {
@@ -199,7 +199,7 @@ final class SnapshotRegistry {
         }
     }
 
-    void unregister(ServingConnection connection) {
+    void unregister(SnapshotBinding connection) {
         connections.remove(connection);
         synchronized (this) {
             if (connections.isEmpty() && idleClose == null) {

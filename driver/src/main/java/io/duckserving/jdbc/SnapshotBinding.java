@@ -1,0 +1,288 @@
+package io.duckserving.jdbc;
+
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+import org.duckdb.DuckDBConnection;
+
+/**
+ * Which snapshot session one logical connection uses, and when it moves. Before each statement it
+ * binds to the newest snapshot (unless a transaction or a temporary object pins it), replaying the
+ * session state there; between statements, when a newer snapshot appears, it lets go of the old
+ * one at once.
+ *
+ * <p>The lock is held for one statement execution: it serializes use of the DuckDB connection
+ * underneath (which is not thread-safe) and tells the registry whether the connection is idle.
+ * The registry only ever {@code tryLock}s it, so it never waits for a statement.
+ */
+final class SnapshotBinding {
+    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+
+    interface SessionCall<T> {
+        T on(DuckDBConnection duck) throws SQLException;
+    }
+
+    private final SnapshotRegistry registry;
+    private final ServingUrl settings;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final SessionState state = new SessionState();
+    private volatile SnapshotSession session;
+    private boolean closed;
+    private boolean autoCommit = true;
+    /** A transaction is open (autocommit off and a statement ran, or BEGIN in SQL): stay on this snapshot. */
+    private boolean inTransaction;
+    /** Temporary objects exist, or session state could not be replayed: stay on this snapshot. */
+    private String pinReason;
+    /** Warnings about pins, for the connection to pass on. */
+    private SQLWarning warnings;
+
+    SnapshotBinding(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
+        this.registry = registry;
+        this.settings = settings;
+        for (String sql : settings.sessionSql) {
+            state.recordSql(sql);
+        }
+        registry.register(this);
+        try {
+            enter();
+            exit();
+        } catch (SQLException | RuntimeException e) {
+            registry.unregister(this);
+            throw e;
+        }
+    }
+
+    /**
+     * Binds to the snapshot the next statement must use and takes the lock; every call is paired
+     * with {@link #exit()} in a finally block.
+     */
+    SnapshotSession enter() throws SQLException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw SqlStates.closed("Connection");
+            }
+            SnapshotSession s = session;
+            if (s == null || !inTransaction && pinReason == null) {
+                Snapshot current = registry.current(settings);
+                if (s == null || s.snapshot != current) {
+                    s = moveTo(current, s);
+                }
+            }
+            if (!autoCommit) {
+                inTransaction = true;
+            }
+            return s;
+        } catch (SQLException | RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
+    void exit() {
+        lock.unlock();
+        SnapshotSession s = session;
+        if (s != null && s.snapshot.isRetired()) {
+            releaseIfIdle(s.snapshot);
+        }
+    }
+
+    /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
+    <T> T onSession(SessionCall<T> call) throws SQLException {
+        SnapshotSession s = enter();
+        try {
+            return call.on(s.duck);
+        } catch (SQLException e) {
+            throw SqlStates.translate(e);
+        } finally {
+            exit();
+        }
+    }
+
+    private SnapshotSession moveTo(Snapshot current, SnapshotSession old) throws SQLException {
+        while (true) {
+            SnapshotSession fresh;
+            try {
+                fresh = SnapshotSession.open(current, state);
+            } catch (SQLException e) {
+                if (old == null) {
+                    throw SqlStates.translate(e);
+                }
+                pinReason = "the session state could not be replayed on " + current + " (" + e.getMessage() + ")";
+                LOG.warning(() -> registry.path() + ": a connection stays on " + old.snapshot + " because " + pinReason);
+                warn("This connection stays on " + old.snapshot + " because " + pinReason
+                        + "; open a new connection to read the newest snapshot.");
+                return old;
+            }
+            if (fresh != null) {
+                session = fresh;
+                if (old != null) {
+                    old.release();
+                }
+                return fresh;
+            }
+            current = registry.current(settings); // the snapshot closed between lookup and connect
+        }
+    }
+
+    /** After a successful statement (lock held): remembers what it did to the session. */
+    SQLWarning afterExecute(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
+        switch (kind) {
+            case SESSION:
+                state.recordSql(sql);
+                return null;
+            case CREATE_TEMPORARY:
+                if (pinReason == null) {
+                    pinReason = "it holds temporary objects";
+                    String message = "Temporary objects cannot follow a new snapshot: this connection stays on "
+                            + s.snapshot + " until they are all dropped.";
+                    warn(message);
+                    return new SQLWarning(message);
+                }
+                return null;
+            case DROP:
+                if (pinReason != null && pinReason.startsWith("it holds") && !TemporaryObjects.exist(s.duck)) {
+                    pinReason = null;
+                }
+                return null;
+            case BEGIN:
+                inTransaction = true;
+                return null;
+            case END:
+                inTransaction = false;
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /** Called by the registry after a swap, and by {@link #exit()} when work ends on a retired snapshot. */
+    void releaseIfIdle(Snapshot retired) {
+        if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
+            return; // busy (or moving right now, in this thread): exit() checks again when the work ends
+        }
+        try {
+            SnapshotSession s = session;
+            if (s != null && s.snapshot == retired && !inTransaction && pinReason == null) {
+                session = null;
+                s.release();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void setAutoCommit(boolean autoCommit) throws SQLException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw SqlStates.closed("Connection");
+            }
+            if (this.autoCommit == autoCommit) {
+                return;
+            }
+            SnapshotSession s = session;
+            if (s != null) {
+                s.duck.setAutoCommit(autoCommit); // turning it on commits, as JDBC requires
+            }
+            this.autoCommit = autoCommit;
+            state.setAutoCommit(autoCommit);
+            if (autoCommit) {
+                inTransaction = false;
+            }
+        } catch (SQLException e) {
+            throw SqlStates.translate(e);
+        } finally {
+            exit();
+        }
+    }
+
+    boolean autoCommit() {
+        return autoCommit;
+    }
+
+    void endTransaction(boolean commit) throws SQLException {
+        lock.lock();
+        try {
+            if (closed) {
+                throw SqlStates.closed("Connection");
+            }
+            if (autoCommit) {
+                throw new SQLException((commit ? "commit" : "rollback") + " called in auto-commit mode: call "
+                        + "setAutoCommit(false) first", "25000");
+            }
+            SnapshotSession s = session;
+            if (s != null && inTransaction) {
+                if (commit) {
+                    s.duck.commit();
+                } else {
+                    s.duck.rollback();
+                }
+            }
+            inTransaction = false;
+        } catch (SQLException e) {
+            throw SqlStates.translate(e);
+        } finally {
+            exit();
+        }
+    }
+
+    void recordCatalog(String catalog) {
+        state.recordCatalog(catalog);
+    }
+
+    void recordSchema(String schema) {
+        state.recordSchema(schema);
+    }
+
+    /** Hands over the pin warnings collected since the last call. */
+    SQLWarning takeWarnings() {
+        lock.lock();
+        try {
+            SQLWarning w = warnings;
+            warnings = null;
+            return w;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void warn(String message) {
+        warnings = SqlStates.chain(warnings, new SQLWarning(message));
+    }
+
+    /** Lets go of the session (rolling back an open transaction) and of the registry; waits for a running statement. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            SnapshotSession s = session;
+            session = null;
+            if (s != null) {
+                if (inTransaction && !autoCommit) {
+                    try {
+                        s.duck.rollback();
+                    } catch (SQLException ignored) {
+                        // The DuckDB connection closes next; nothing was written anyway.
+                    }
+                }
+                s.release();
+            }
+        } finally {
+            lock.unlock();
+            registry.unregister(this);
+        }
+    }
+
+    Path path() {
+        return registry.path();
+    }
+
+    @Override
+    public String toString() {
+        SnapshotSession s = session;
+        return registry.path() + (s == null ? "" : ", " + s.snapshot);
+    }
+}
