@@ -1,12 +1,10 @@
 package io.duckserving.exporter;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.StringJoiner;
 import java.util.function.Consumer;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
@@ -14,14 +12,13 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
-import org.duckdb.DuckDBResultSet;
 
 /**
- * A live DuckDB connection as source (a pipeline's own): each table streams through Arrow C Data
- * ({@code arrowExportStream} -> {@code registerArrowStream}) into the snapshot without going
- * through a file. Arrow alone turns UUID and ENUM into VARCHAR and HUGEINT into DECIMAL(38,0), so
- * each target table is declared first from the source's own column types and the Arrow rows are
- * cast into it: the snapshot keeps the exact types. All tables are read in one transaction, so
+ * A live {@link Connection} as source (a pipeline's own DuckDB connection, or any JDBC database):
+ * each table streams through Arrow C Data into the snapshot ({@code registerArrowStream} on the
+ * work connection) without an intermediate file. Arrow alone turns UUID and ENUM into VARCHAR
+ * and HUGEINT into DECIMAL(38,0), so each target table is declared first from the source's own
+ * column types and the Arrow rows are cast into it. All tables are read in one transaction, so
  * they come from one consistent state of the source.
  */
 final class ArrowCopy implements SnapshotSource {
@@ -32,8 +29,8 @@ final class ArrowCopy implements SnapshotSource {
     private final List<String> schemas;
     private final Consumer<String> progress;
     private final List<SourceTable> tables = new ArrayList<>();
+    private LiveSource live;
     private BufferAllocator allocator;
-    private String sourceCatalog;
     private boolean restoreAutoCommit;
     private int streamCounter;
 
@@ -46,27 +43,18 @@ final class ArrowCopy implements SnapshotSource {
     @Override
     public void prepare(Connection work) throws ExportException {
         try {
-            if (!source.isWrapperFor(DuckDBConnection.class)) {
-                throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the live source connection ("
-                        + describe(source) + ") is not a DuckDB connection; the Arrow route needs one that unwraps "
-                        + "to org.duckdb.DuckDBConnection");
-            }
+            live = source.isWrapperFor(DuckDBConnection.class) ? new DuckDbLiveSource(source)
+                    : new JdbcLiveSource(source);
             if (source.getAutoCommit()) {
                 source.setAutoCommit(false);
                 restoreAutoCommit = true;
             }
-            try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
-                rs.next();
-                sourceCatalog = rs.getString(1);
-            }
             for (String schema : schemas) {
-                String actual = SourceCatalog.resolveSchema(source, sourceCatalog, schema,
-                        "the source connection's database " + sourceCatalog);
-                tables.addAll(SourceCatalog.listTables(source, sourceCatalog, actual));
+                tables.addAll(live.tables(live.resolveSchema(schema)));
             }
         } catch (SQLException e) {
             throw new ExportException(ExportException.Reason.FAILED, "cannot read the catalog of the source connection ("
-                    + describe(source) + "): " + e.getMessage(), e);
+                    + description() + "): " + e.getMessage(), e);
         }
         allocator = new RootAllocator();
     }
@@ -93,7 +81,7 @@ final class ArrowCopy implements SnapshotSource {
             long start = System.nanoTime();
             CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
             try (Statement st = work.createStatement()) {
-                st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " (" + columnsOf(table) + ")");
+                st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " (" + live.columnsOf(table) + ")");
                 String streamName = "serving_export_arrow_" + (++streamCounter);
                 try (StreamHandle ignored = streamInto(table, workDuck, streamName)) {
                     st.execute("INSERT INTO " + out.sqlName(targetAlias) + " SELECT * FROM "
@@ -101,24 +89,12 @@ final class ArrowCopy implements SnapshotSource {
                 }
                 out = new CopiedTable(table.schema(), table.name(), SourceCatalog.count(st, out.sqlName(targetAlias)));
             } catch (SQLException e) {
-                throw SourceCatalog.copyFailed(table, describe(source), e);
+                throw SourceCatalog.copyFailed(table, description(), e);
             }
             copied.add(out);
             progress.accept(SourceCatalog.progressLine(table, out.rows(), start));
         }
         return copied;
-    }
-
-    /** "col1 TYPE1, col2 TYPE2", with DuckDB's own spelling of each type (ENUM('a', 'b'), UUID, HUGEINT...). */
-    private String columnsOf(SourceTable table) throws SQLException {
-        StringJoiner columns = new StringJoiner(", ");
-        try (Statement st = source.createStatement();
-                ResultSet rs = st.executeQuery("DESCRIBE SELECT * FROM " + sourceName(table))) {
-            while (rs.next()) {
-                columns.add(DuckDb.ident(rs.getString("column_name")) + " " + rs.getString("column_type"));
-            }
-        }
-        return columns.toString();
     }
 
     /**
@@ -129,13 +105,17 @@ final class ArrowCopy implements SnapshotSource {
             throws SQLException {
         Statement st = source.createStatement();
         try {
-            DuckDBResultSet rs = (DuckDBResultSet) st.executeQuery("SELECT * FROM " + sourceName(table));
-            ArrowReader reader = (ArrowReader) rs.arrowExportStream(allocator, BATCH_ROWS);
+            ArrowReader reader = live.rows(table, st, allocator, BATCH_ROWS);
             ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
             // From here on, releasing the stream closes the reader.
             Data.exportArrayStream(allocator, reader, stream);
             StreamHandle handle = new StreamHandle(stream, st);
-            work.registerArrowStream(streamName, stream);
+            try {
+                work.registerArrowStream(streamName, stream);
+            } catch (RuntimeException e) {
+                handle.close();
+                throw e;
+            }
             return handle;
         } catch (SQLException | RuntimeException e) {
             st.close();
@@ -152,21 +132,13 @@ final class ArrowCopy implements SnapshotSource {
         }
     }
 
-    private String sourceName(SourceTable table) {
-        return DuckDb.ident(sourceCatalog) + "." + DuckDb.ident(table.schema()) + "." + DuckDb.ident(table.name());
-    }
-
-    private static String describe(Connection conn) {
-        try {
-            return conn.getMetaData().getURL();
-        } catch (SQLException | RuntimeException e) {
-            return conn.getClass().getName();
-        }
-    }
-
     @Override
     public String description() {
-        return describe(source);
+        try {
+            return source.getMetaData().getURL();
+        } catch (SQLException | RuntimeException e) {
+            return source.getClass().getName();
+        }
     }
 
     @Override
