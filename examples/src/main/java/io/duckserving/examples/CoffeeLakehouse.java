@@ -37,6 +37,13 @@ public final class CoffeeLakehouse {
 
     /** Opens the lakehouse read-write: DuckDB's write lock is held until the connection closes. */
     public static Connection openReadWrite(Path lakehouse) throws SQLException {
+        try {
+            // Loads DuckDB's native library here, so a failure shows its real cause instead
+            // of DriverManager's "No suitable driver".
+            Class.forName("org.duckdb.DuckDBDriver");
+        } catch (ClassNotFoundException e) {
+            throw new SQLException("org.duckdb:duckdb_jdbc is not on the class path", e);
+        }
         // DuckDB's path-keyed instance cache would keep the database (and its lock) alive
         // beyond this connection; the pipeline must let go of the file when a run ends.
         return DriverManager.getConnection("jdbc:duckdb:" + lakehouse.toAbsolutePath()

@@ -1,5 +1,6 @@
 package io.duckserving.examples.bench;
 
+import io.duckserving.examples.CoffeeLakehouse;
 import io.duckserving.examples.TempFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,7 +104,7 @@ public class DriverBenchmark {
 
     /** A table of {@value #ROWS} rows with a primary key (so lookups use DuckDB's ART index). */
     static void createItems(Path file) throws SQLException {
-        try (Connection rw = DriverManager.getConnection("jdbc:duckdb:" + file + ";jdbc_instance_cache=false");
+        try (Connection rw = CoffeeLakehouse.openReadWrite(file);
                 Statement st = rw.createStatement()) {
             st.execute("CREATE TABLE items (id BIGINT PRIMARY KEY, name VARCHAR, price DOUBLE)");
             st.execute("INSERT INTO items SELECT i, 'item ' || i, round(i * 0.01, 2) FROM range(" + ROWS + ") t(i)");

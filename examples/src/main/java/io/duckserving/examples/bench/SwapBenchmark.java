@@ -1,5 +1,6 @@
 package io.duckserving.examples.bench;
 
+import io.duckserving.examples.CoffeeLakehouse;
 import io.duckserving.jdbc.ServingDriver;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -143,7 +144,7 @@ public final class SwapBenchmark {
 
     /** A new, complete snapshot file: written, checkpointed and closed before it is renamed. */
     private static void writeMarker(Path file, long value) throws SQLException {
-        try (Connection rw = DriverManager.getConnection("jdbc:duckdb:" + file + ";jdbc_instance_cache=false");
+        try (Connection rw = CoffeeLakehouse.openReadWrite(file);
                 Statement st = rw.createStatement()) {
             st.execute("CREATE TABLE marker AS SELECT " + value + "::BIGINT AS v");
             st.execute("CHECKPOINT");
