@@ -48,9 +48,15 @@ class KillNineIT {
         Lakehouse.create(lake, 150_000);
         List<String> args = List.of("--source", lake.toString(), "--target", target.toString(), "--quiet");
 
+        // Calibration: how long a run takes, and how long its temporary file exists.
         long start = System.nanoTime();
-        assertEquals(0, ChildJvm.runExporter(60, args.toArray(String[]::new)).exitCode());
+        Process first = ChildJvm.exporter(args);
+        first.getOutputStream().close();
+        long tempSeen = awaitTempFile(pub, first);
+        assertTrue(first.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, first.exitValue());
         long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
+        long writeMillis = Math.max(50, (System.nanoTime() - tempSeen) / 1_000_000);
 
         Reader reader = new Reader(target);
         Thread readerThread = new Thread(reader, "snapshot-reader");
@@ -60,11 +66,17 @@ class KillNineIT {
         Random random = new Random();
         try {
             for (int i = 0; i < KILLS; i++) {
-                // Stratified instants: slot i of KILLS over 1.2 x a full run, random inside the slot.
-                long slot = fullRunMillis * 12 / 10 / KILLS;
-                long killAfter = i * slot + random.nextInt((int) Math.max(1, slot));
                 Process exporter = ChildJvm.exporter(args);
                 exporter.getOutputStream().close();
+                long killAfter;
+                if (i % 2 == 0) {
+                    // Anywhere in the run: start-up, locking, cleaning, copying, publishing.
+                    killAfter = random.nextInt((int) (fullRunMillis * 12 / 10));
+                } else {
+                    // Inside the write phase: copy, checkpoint, fsync, verification, rename.
+                    awaitTempFile(pub, exporter);
+                    killAfter = random.nextInt((int) writeMillis);
+                }
                 if (exporter.waitFor(killAfter, TimeUnit.MILLISECONDS)) {
                     completed++;
                     assertEquals(0, exporter.exitValue(), "a run that was not killed succeeds");
@@ -91,6 +103,20 @@ class KillNineIT {
         assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub),
                 "the last run removed every leftover (" + killedWithTempFileOnDisk + " kills mid-write, "
                         + completed + " runs finished before their kill)");
+    }
+
+    /** Polls until the exporter's temporary file appears (or the exporter ends); returns System.nanoTime() then. */
+    private static long awaitTempFile(Path dir, Process exporter) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (exporter.isAlive() && System.nanoTime() < deadline) {
+            try (var names = Files.list(dir)) {
+                if (names.anyMatch(p -> p.getFileName().toString().contains(".tmp-"))) {
+                    return System.nanoTime();
+                }
+            }
+            Thread.sleep(1);
+        }
+        return System.nanoTime();
     }
 
     /** Queries the target through the serving driver without pause, recording any failure. */
