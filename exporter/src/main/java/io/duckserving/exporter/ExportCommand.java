@@ -54,6 +54,16 @@ public final class ExportCommand implements Callable<Integer> {
                     + "of the same target. Default: ${DEFAULT-VALUE}.")
     long waitSeconds;
 
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "DuckDB threads for the copy; fewer leave cores to readers on the same host. "
+                    + "Default: 0 = all cores.")
+    int threads;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE",
+            description = "DuckDB memory limit for the copy, e.g. 2GB; beyond it DuckDB spills beside the target. "
+                    + "Default: DuckDB's (80% of RAM).")
+    String memoryLimit;
+
     @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
     boolean json;
 
@@ -85,6 +95,8 @@ public final class ExportCommand implements Callable<Integer> {
                     .target(target)
                     .schemas(schemas)
                     .waitTimeout(Duration.ofSeconds(waitSeconds))
+                    .threads(threads)
+                    .memoryLimit(memoryLimit)
                     .progress(line -> {
                         if (!quiet) {
                             err.println("duckdb-serving-export: " + line);

@@ -24,6 +24,8 @@ public final class ExportRequest {
     private final List<String> schemas;
     private final Duration waitTimeout;
     private final Consumer<String> progress;
+    private final int threads;
+    private final String memoryLimit;
 
     private ExportRequest(Builder b) {
         this.source = b.source == null ? null : b.source.toAbsolutePath().normalize();
@@ -32,6 +34,8 @@ public final class ExportRequest {
         this.schemas = List.copyOf(b.schemas.isEmpty() ? List.of(DEFAULT_SCHEMA) : b.schemas);
         this.waitTimeout = b.waitTimeout;
         this.progress = b.progress;
+        this.threads = b.threads;
+        this.memoryLimit = b.memoryLimit;
     }
 
     public static Builder builder() {
@@ -66,6 +70,16 @@ public final class ExportRequest {
         return progress;
     }
 
+    /** DuckDB threads for the copy; 0 = DuckDB's default (all cores). */
+    public int threads() {
+        return threads;
+    }
+
+    /** DuckDB memory limit for the copy ("4GB"), or null for DuckDB's default (80% of RAM). */
+    public String memoryLimit() {
+        return memoryLimit;
+    }
+
     public static final class Builder {
         private Path source;
         private Connection sourceConnection;
@@ -73,6 +87,8 @@ public final class ExportRequest {
         private final List<String> schemas = new ArrayList<>();
         private Duration waitTimeout = DEFAULT_WAIT;
         private Consumer<String> progress = line -> { };
+        private int threads;
+        private String memoryLimit;
 
         private Builder() {
         }
@@ -114,6 +130,21 @@ public final class ExportRequest {
 
         public Builder progress(Consumer<String> progress) {
             this.progress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /** DuckDB threads for the copy (fewer leave cores to readers on the same host); 0 = all cores. */
+        public Builder threads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be 0 (all cores) or more, not " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /** DuckDB memory limit for the copy, in DuckDB's syntax ("2GB", "512MB"); null = DuckDB's default. */
+        public Builder memoryLimit(String memoryLimit) {
+            this.memoryLimit = memoryLimit;
             return this;
         }
 

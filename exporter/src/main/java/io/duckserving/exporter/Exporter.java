@@ -79,7 +79,7 @@ public final class Exporter {
 
     private static Published writeSnapshot(ExportRequest request, AtomicPublisher publisher, String publishId,
             Path temp) throws ExportException {
-        try (Connection work = openWork(publisher, publishId);
+        try (Connection work = openWork(request, publisher, publishId);
                 SnapshotSource source = sourceOf(request)) {
             source.prepare(work);
             String alias = source.targetAlias();
@@ -109,14 +109,29 @@ public final class Exporter {
         }
     }
 
-    private static Connection openWork(AtomicPublisher publisher, String publishId) throws SQLException {
+    private static Connection openWork(ExportRequest request, AtomicPublisher publisher, String publishId)
+            throws SQLException, ExportException {
         Connection work = DuckDb.openInMemory();
         try (Statement st = work.createStatement()) {
             // Spill beside the snapshot (same disk, cleaned with the run) instead of the working directory.
             st.execute("SET temp_directory = " + DuckDb.literal(publisher.spillDirectory(publishId)));
+            if (request.threads() > 0) {
+                st.execute("SET threads = " + request.threads());
+            }
         } catch (SQLException e) {
             work.close();
             throw e;
+        }
+        if (request.memoryLimit() != null) {
+            // A failed statement closes DuckDB's Statement object: a separate one for the user's value.
+            try (Statement st = work.createStatement()) {
+                st.execute("SET memory_limit = " + DuckDb.literal(request.memoryLimit()));
+            } catch (SQLException e) {
+                work.close();
+                throw new ExportException(ExportException.Reason.INVALID_REQUEST, "memory limit '"
+                        + request.memoryLimit() + "' (--memory-limit) is not valid for DuckDB: " + e.getMessage()
+                        + "; use a size such as 2GB or 512MB", e);
+            }
         }
         return work;
     }

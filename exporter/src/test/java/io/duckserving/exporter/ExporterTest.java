@@ -137,6 +137,20 @@ class ExporterTest {
     }
 
     @Test
+    void threadsAndMemoryLimitApplyAndABadLimitIsRefusedNamingTheOption() throws Exception {
+        ExportReport report = new Exporter().export(ExportRequest.builder().source(lake).target(target)
+                .threads(1).memoryLimit("256MB").build());
+        assertEquals(7_502, report.totalRows());
+
+        ExportException e = assertThrows(ExportException.class, () -> new Exporter().export(ExportRequest
+                .builder().source(lake).target(target).memoryLimit("lots").build()));
+        assertEquals(ExportException.Reason.INVALID_REQUEST, e.reason());
+        assertTrue(e.getMessage().contains("'lots'") && e.getMessage().contains("--memory-limit"), e.getMessage());
+        assertPublished(report.publishId());
+        assertThrows(IllegalArgumentException.class, () -> ExportRequest.builder().threads(-1));
+    }
+
+    @Test
     void leftoversOfKilledRunsAreRemovedByTheNextRun() throws Exception {
         Path pub = target.getParent();
         Files.writeString(pub.resolve(".analytics.duckdb.tmp-20240101T000000Z-aaaaaa"), "half a snapshot");
