@@ -69,6 +69,12 @@ final class AttachedFileSource implements SnapshotSource {
                 return;
             } catch (SQLException e) {
                 String message = String.valueOf(e.getMessage());
+                if (message.contains("Unique file handle conflict") || message.contains("already attached")) {
+                    throw new ExportException(ExportException.Reason.INVALID_REQUEST, "source " + source
+                            + " is already open in this JVM by another DuckDB database (the pipeline's own "
+                            + "connection?); close it before exporting, or export from that connection with "
+                            + "ExportRequest.builder().sourceConnection(...)", e);
+                }
                 if (!message.contains("Could not set lock")) {
                     throw new ExportException(ExportException.Reason.INVALID_REQUEST, "cannot open source " + source
                             + " read-only: " + message + "; check that it is a DuckDB database file", e);

@@ -151,6 +151,18 @@ class ExporterTest {
     }
 
     @Test
+    void sourceOpenReadWriteInThisJvmIsRefusedPointingToTheLiveConnectionRoute() throws Exception {
+        try (Connection pipeline = Lakehouse.open(lake, false)) {
+            ExportException e = assertThrows(ExportException.class, () -> export());
+            assertEquals(ExportException.Reason.INVALID_REQUEST, e.reason());
+            assertTrue(e.getMessage().contains("already open in this JVM") && e.getMessage().contains("sourceConnection"),
+                    e.getMessage());
+            assertEquals(1, Lakehouse.scalar(pipeline, "SELECT count(*) FROM other.secret"), "the pipeline is unharmed");
+        }
+        assertFalse(Files.exists(target));
+    }
+
+    @Test
     void leftoversOfKilledRunsAreRemovedByTheNextRun() throws Exception {
         Path pub = target.getParent();
         Files.writeString(pub.resolve(".analytics.duckdb.tmp-20240101T000000Z-aaaaaa"), "half a snapshot");
