@@ -45,9 +45,14 @@ public final class ServingConnection implements Connection {
         this.binding = new SnapshotBinding(registry, settings);
     }
 
-    /** See {@link SnapshotBinding#enter()}: paired with {@link #exit()} in a finally block. */
+    /** Before an execution; see {@link SnapshotBinding#enter}. Paired with {@link #exit()} in a finally block. */
     SnapshotSession enter() throws SQLException {
-        return binding.enter();
+        return binding.enter(true);
+    }
+
+    /** Before preparing or a metadata lookup, which start no transaction. Paired with {@link #exit()}. */
+    SnapshotSession enterForLookup() throws SQLException {
+        return binding.enter(false);
     }
 
     void exit() {
@@ -111,7 +116,7 @@ public final class ServingConnection implements Connection {
     private PreparedStatement prepare(String sql, ServingPreparedStatement.Preparer preparer) throws SQLException {
         checkOpen();
         ServingPreparedStatement ps = new ServingPreparedStatement(this, sql, preparer);
-        SnapshotSession s = enter();
+        SnapshotSession s = enterForLookup();
         try {
             ps.prepareOn(s); // DuckDB prepares eagerly: syntax errors surface here, as clients expect
         } catch (SQLException e) {
@@ -426,7 +431,7 @@ public final class ServingConnection implements Connection {
             return false;
         }
         try {
-            enter();
+            enterForLookup();
             exit();
             return true;
         } catch (SQLException e) {

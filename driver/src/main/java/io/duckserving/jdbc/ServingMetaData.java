@@ -22,7 +22,7 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     private <T> T call(Call<T> call) throws SQLException {
-        SnapshotSession s = connection.enter();
+        SnapshotSession s = connection.enterForLookup();
         try {
             return call.on(s.duck.getMetaData());
         } catch (SQLException e) {
@@ -33,7 +33,7 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     private ResultSet query(Call<ResultSet> call) throws SQLException {
-        SnapshotSession s = connection.enter();
+        SnapshotSession s = connection.enterForLookup();
         try {
             ResultSet rs = call.on(s.duck.getMetaData());
             return rs == null ? null : new ServingResultSet(rs, null, s, 0);
@@ -42,6 +42,13 @@ final class ServingMetaData implements DatabaseMetaData {
         } finally {
             connection.exit();
         }
+    }
+
+    /** This driver's URL, not DuckDB's: tools that detect the database from it (jOOQ) see what the user gave. */
+    @Override
+    public String getURL() throws SQLException {
+        connection.checkOpen();
+        return ServingUrl.PREFIX + connection.getPath();
     }
 
     @Override
@@ -462,11 +469,6 @@ final class ServingMetaData implements DatabaseMetaData {
     @Override
     public ResultSet getUDTs(String a0, String a1, String a2, int[] a3) throws SQLException {
         return query(md -> md.getUDTs(a0, a1, a2, a3));
-    }
-
-    @Override
-    public String getURL() throws SQLException {
-        return call(md -> md.getURL());
     }
 
     @Override

@@ -159,25 +159,37 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
 
     @Override
     public ResultSetMetaData getMetaData() throws SQLException {
-        SnapshotSession s = begin();
-        try {
-            return prepareOn(s).getMetaData();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            connection.exit();
-        }
+        return lookup(PreparedStatement::getMetaData);
     }
 
     @Override
     public ParameterMetaData getParameterMetaData() throws SQLException {
-        SnapshotSession s = begin();
+        return lookup(PreparedStatement::getParameterMetaData);
+    }
+
+    private interface Lookup<T> {
+        T on(PreparedStatement ps) throws SQLException;
+    }
+
+    /**
+     * Asks the DuckDB statement as prepared now; prepares it on the current snapshot only when it
+     * has none, so a result set still open on it is left alone.
+     */
+    private <T> T lookup(Lookup<T> lookup) throws SQLException {
+        checkOpen();
+        PreparedStatement ps = (PreparedStatement) physical;
         try {
-            return prepareOn(s).getParameterMetaData();
+            if (ps != null && !ps.isClosed()) {
+                return lookup.on(ps);
+            }
+            SnapshotSession s = connection.enterForLookup();
+            try {
+                return lookup.on(prepareOn(s));
+            } finally {
+                connection.exit();
+            }
         } catch (SQLException e) {
             throw SqlStates.translate(e);
-        } finally {
-            connection.exit();
         }
     }
 

@@ -46,7 +46,7 @@ final class SnapshotBinding {
         }
         registry.register(this);
         try {
-            enter();
+            enter(false);
             exit();
         } catch (SQLException | RuntimeException e) {
             registry.unregister(this);
@@ -56,9 +56,10 @@ final class SnapshotBinding {
 
     /**
      * Binds to the snapshot the next statement must use and takes the lock; every call is paired
-     * with {@link #exit()} in a finally block.
+     * with {@link #exit()} in a finally block. An {@code execution} with autocommit off starts a
+     * transaction (and so pins the snapshot); preparing and metadata lookups do not.
      */
-    SnapshotSession enter() throws SQLException {
+    SnapshotSession enter(boolean execution) throws SQLException {
         lock.lock();
         try {
             if (closed) {
@@ -71,7 +72,7 @@ final class SnapshotBinding {
                     s = moveTo(current, s);
                 }
             }
-            if (!autoCommit) {
+            if (execution && !autoCommit) {
                 inTransaction = true;
             }
             return s;
@@ -91,7 +92,7 @@ final class SnapshotBinding {
 
     /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
     <T> T onSession(SessionCall<T> call) throws SQLException {
-        SnapshotSession s = enter();
+        SnapshotSession s = enter(false);
         try {
             return call.on(s.duck);
         } catch (SQLException e) {

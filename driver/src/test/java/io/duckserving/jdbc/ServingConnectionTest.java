@@ -374,4 +374,14 @@ class ServingConnectionTest {
             return rs.next();
         }
     }
+
+    @Test
+    void metadataReportsThisDriversUrlAndName() throws Exception {
+        try (Connection c = connect()) {
+            DatabaseMetaData md = c.getMetaData();
+            assertEquals("jdbc:duckdb-serving:" + target, md.getURL());
+            assertEquals("DuckDB", md.getDatabaseProductName());
+            assertTrue(md.getDriverName().contains("duckdb-serving"), md.getDriverName());
+        }
+    }
 }

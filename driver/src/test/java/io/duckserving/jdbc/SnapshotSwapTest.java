@@ -131,6 +131,25 @@ class SnapshotSwapTest {
         }
     }
 
+    /** Preparing and metadata lookups are not statements: they must not fix the transaction's snapshot. */
+    @Test
+    void preparingOrLookingUpMetadataDoesNotStartTheTransaction() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setAutoCommit(false);
+            PreparedStatement ps = c.prepareStatement(SnapshotFiles.VERSION_QUERY);
+            try (ResultSet tables = c.getMetaData().getTables(null, null, "t", null)) {
+                assertTrue(tables.next(), "metadata finds table t");
+            }
+            SnapshotFiles.publish(target, 2);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertEquals(2, SnapshotFiles.checkedRead(rs).version, "the transaction starts at this first execution");
+            }
+            SnapshotFiles.publish(target, 3);
+            assertEquals(2, SnapshotFiles.readVersion(c), "and keeps its snapshot from then on");
+            c.commit();
+        }
+    }
+
     @Test
     void setAutoCommitTrueEndsTheTransactionAndMoves() throws Exception {
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
