@@ -133,6 +133,22 @@ class ReviewFindingsTest {
         }
     }
 
+    /** Each DuckDB variable is its own piece of session state: a second SET VARIABLE must not replace the first. */
+    @Test
+    void everySetVariableSurvivesASwap() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SET VARIABLE region = 'north'");
+            s.execute("SET VARIABLE year = 2024");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            try (ResultSet rs = s.executeQuery("SELECT getvariable('region'), getvariable('year')")) {
+                assertTrue(rs.next());
+                assertEquals("north", rs.getString(1), "variable region was lost at the swap");
+                assertEquals(2024, rs.getInt(2));
+            }
+        }
+    }
+
     /** Publishes a snapshot of {@code version} that has t and meta but no schema "other". */
     private void publishWithoutSchemaOther(int version) throws Exception {
         Path temp = SnapshotFiles.tempBeside(target);
