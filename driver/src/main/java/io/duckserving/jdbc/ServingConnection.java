@@ -39,7 +39,7 @@ public final class ServingConnection implements Connection {
     private int isolation = TRANSACTION_SERIALIZABLE;
     private int holdability = ResultSet.CLOSE_CURSORS_AT_COMMIT;
     private int networkTimeout;
-    private ServingMetaData metaData;
+    private volatile ServingMetaData metaData;
 
     ServingConnection(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
         this.binding = new SnapshotBinding(registry, settings);
@@ -263,14 +263,14 @@ public final class ServingConnection implements Connection {
         return binding.onSession(DuckDBConnection::getSchema);
     }
 
-    /** Always read-only; {@code setReadOnly(false)} (HikariCP's default) is answered with a warning. */
+    /**
+     * Always read-only. {@code setReadOnly(false)} is what pools and tools send by default
+     * (HikariCP, SQLLine, DBeaver), not a request to write: it is accepted and changes nothing;
+     * a write still fails with SQLState 25006.
+     */
     @Override
     public void setReadOnly(boolean readOnly) throws SQLException {
         checkOpen();
-        if (!readOnly) {
-            addWarning(new SQLWarning("jdbc:duckdb-serving: connections are always read-only; "
-                    + "setReadOnly(false) has no effect"));
-        }
     }
 
     @Override
@@ -421,22 +421,12 @@ public final class ServingConnection implements Connection {
 
     // ---- life cycle ---------------------------------------------------------------------------
 
-    /** Valid while open and a snapshot can be served; also moves an idle pooled connection to the newest one. */
     @Override
     public boolean isValid(int timeout) throws SQLException {
         if (timeout < 0) {
             throw new SQLException("isValid timeout must be at least 0, not " + timeout, SqlStates.INVALID_PARAMETER);
         }
-        if (closed.get()) {
-            return false;
-        }
-        try {
-            enterForLookup();
-            exit();
-            return true;
-        } catch (SQLException e) {
-            return false;
-        }
+        return !closed.get() && binding.isValid(timeout);
     }
 
     @Override
@@ -468,6 +458,10 @@ public final class ServingConnection implements Connection {
     private void release() {
         for (ServingStatement st : openStatements()) {
             st.closeQuietly();
+        }
+        ServingMetaData md = metaData;
+        if (md != null) {
+            md.closeResults();
         }
         binding.close();
     }

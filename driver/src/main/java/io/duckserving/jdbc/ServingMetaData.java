@@ -5,6 +5,8 @@ import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.RowIdLifetime;
 import java.sql.SQLException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * DuckDB's metadata, answered on the snapshot the connection binds to at each call (a metadata
@@ -16,9 +18,25 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     private final ServingConnection connection;
+    /** Open metadata results, closed with the connection (they have no statement to close them). */
+    private final Set<ServingResultSet> results = ConcurrentHashMap.newKeySet();
 
     ServingMetaData(ServingConnection connection) {
         this.connection = connection;
+    }
+
+    void forget(ServingResultSet rs) {
+        results.remove(rs);
+    }
+
+    void closeResults() {
+        for (ServingResultSet rs : results) {
+            try {
+                rs.close();
+            } catch (SQLException ignored) {
+                // Best effort: the connection is going away.
+            }
+        }
     }
 
     private <T> T call(Call<T> call) throws SQLException {
@@ -36,7 +54,12 @@ final class ServingMetaData implements DatabaseMetaData {
         SnapshotSession s = connection.enterForLookup();
         try {
             ResultSet rs = call.on(s.duck.getMetaData());
-            return rs == null ? null : new ServingResultSet(rs, null, s, 0);
+            if (rs == null) {
+                return null;
+            }
+            ServingResultSet wrapped = new ServingResultSet(rs, this, s);
+            results.add(wrapped);
+            return wrapped;
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {

@@ -139,7 +139,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         try {
             long count = prepareOn(s).executeLargeUpdate();
             finish(kind, sql, s);
-            return count;
+            return updated(count);
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {

@@ -30,17 +30,27 @@ import java.util.Map;
 final class ServingResultSet implements ResultSet {
     private final ResultSet delegate;
     private final ServingStatement statement;
+    /** The metadata object that made this result, for results of metadata calls; otherwise null. */
+    private final ServingMetaData metaData;
     private SnapshotSession session;
     /** Rows {@link #next()} may still return: DuckDB ignores the statement's max rows, so it is enforced here. */
     private long rowsLeft;
 
-    /**
-     * Takes a reference on {@code session}; {@code statement} is null for metadata results;
-     * {@code maxRows} 0 means no limit.
-     */
+    /** A statement's result; takes a reference on {@code session}; {@code maxRows} 0 means no limit. */
     ServingResultSet(ResultSet delegate, ServingStatement statement, SnapshotSession session, long maxRows) {
+        this(delegate, statement, null, session, maxRows);
+    }
+
+    /** A metadata call's result, which has no statement. */
+    ServingResultSet(ResultSet delegate, ServingMetaData metaData, SnapshotSession session) {
+        this(delegate, null, metaData, session, 0);
+    }
+
+    private ServingResultSet(ResultSet delegate, ServingStatement statement, ServingMetaData metaData,
+            SnapshotSession session, long maxRows) {
         this.delegate = delegate;
         this.statement = statement;
+        this.metaData = metaData;
         this.session = session;
         this.rowsLeft = maxRows == 0 ? Long.MAX_VALUE : maxRows;
         session.retain();
@@ -86,6 +96,8 @@ final class ServingResultSet implements ResultSet {
             s.release();
             if (statement != null) {
                 statement.resultClosed(this);
+            } else {
+                metaData.forget(this);
             }
         }
     }

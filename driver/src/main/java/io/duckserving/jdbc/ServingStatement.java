@@ -27,7 +27,7 @@ class ServingStatement implements Statement {
     volatile Statement physical;
     private ServingResultSet result;
     private long updateCount = -1;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean closeOnCompletion;
     private SQLWarning warnings;
     private List<String> batch;
@@ -50,7 +50,13 @@ class ServingStatement implements Statement {
     final SnapshotSession begin() throws SQLException {
         checkOpen();
         closeResult();
+        updateCount = -1;
         return connection.enter();
+    }
+
+    final long updated(long count) {
+        updateCount = count;
+        return count;
     }
 
     final Statement createPhysical(SnapshotSession s) throws SQLException {
@@ -105,7 +111,11 @@ class ServingStatement implements Statement {
 
     /** After a successful execution (lock held). */
     final void finish(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
-        if (kind != SqlKind.OTHER) {
+        if (kind == SqlKind.SCRIPT) {
+            for (String statement : SqlKind.statements(sql)) {
+                finish(SqlKind.of(statement), statement, s);
+            }
+        } else if (kind != SqlKind.OTHER) {
             SQLWarning w = connection.afterExecute(kind, sql, s);
             if (w != null) {
                 addWarning(w);
@@ -113,9 +123,14 @@ class ServingStatement implements Statement {
         }
     }
 
-    final ServingResultSet wrap(ResultSet rs, SnapshotSession s) {
+    final ServingResultSet wrap(ResultSet rs, SnapshotSession s) throws SQLException {
         if (rs == null) {
             return null;
+        }
+        if (closed) {
+            // Closed by another thread (or with its connection) while this execution ran.
+            rs.close();
+            throw SqlStates.closed("Statement");
         }
         result = new ServingResultSet(rs, this, s, maxRows);
         updateCount = -1;
@@ -169,8 +184,7 @@ class ServingStatement implements Statement {
         try {
             long count = physicalOn(s).executeLargeUpdate(sql);
             finish(kind, sql, s);
-            updateCount = count;
-            return count;
+            return updated(count);
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
@@ -256,6 +270,11 @@ class ServingStatement implements Statement {
 
     @Override
     public boolean getMoreResults(int current) throws SQLException {
+        if (current == KEEP_CURRENT_RESULT) {
+            checkOpen();
+            updateCount = -1;
+            return false; // DuckDB returns one result per execution; the current one stays open
+        }
         return getMoreResults();
     }
 

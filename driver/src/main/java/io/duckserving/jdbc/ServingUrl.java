@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -63,7 +64,7 @@ final class ServingUrl {
         }
         Path path;
         try {
-            path = Paths.get(pathText).toAbsolutePath().normalize();
+            path = canonical(Paths.get(pathText));
         } catch (InvalidPathException e) {
             throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
                     SqlStates.CANNOT_CONNECT, e);
@@ -86,6 +87,24 @@ final class ServingUrl {
         int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
         return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent),
                 List.copyOf(sessionSql));
+    }
+
+    /**
+     * One name per file for the registry: the directory resolved through symbolic links, the file
+     * name kept as given (the file itself is replaced by each publish, and may be a link that is
+     * flipped to publish). A missing directory keeps the plain absolute path; opening reports it.
+     */
+    private static Path canonical(Path given) {
+        Path absolute = given.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        if (parent == null || absolute.getFileName() == null) {
+            return absolute;
+        }
+        try {
+            return parent.toRealPath().resolve(absolute.getFileName());
+        } catch (IOException e) {
+            return absolute;
+        }
     }
 
     /** The {@code Properties}, then the URL's options over them (the URL wins), as strings. */

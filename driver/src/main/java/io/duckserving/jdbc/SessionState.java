@@ -1,6 +1,7 @@
 package io.duckserving.jdbc;
 
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,25 +49,38 @@ final class SessionState {
         entries.add(new Entry("schema", null, schema));
     }
 
-    void replay(DuckDBConnection duck) throws SQLException {
+    /**
+     * Replays the session on a fresh DuckDB connection, entry by entry. An entry the new snapshot
+     * refuses (say {@code USE} of a schema it no longer has) is dropped, so the connection still
+     * moves, and is reported in the returned warning chain (null when all went well).
+     */
+    SQLWarning replay(DuckDBConnection duck) throws SQLException {
         if (!autoCommit) {
             duck.setAutoCommit(false);
         }
         if (entries.isEmpty()) {
-            return;
+            return null;
         }
+        SQLWarning dropped = null;
         try (Statement st = duck.createStatement()) {
             for (Iterator<Entry> it = entries.iterator(); it.hasNext(); ) {
                 Entry e = it.next();
-                if (e.sql != null) {
-                    st.execute(e.sql);
-                } else if (e.key.equals("catalog")) {
-                    duck.setCatalog(e.value);
-                } else {
-                    duck.setSchema(e.value);
+                try {
+                    if (e.sql != null) {
+                        st.execute(e.sql);
+                    } else if (e.key.equals("catalog")) {
+                        duck.setCatalog(e.value);
+                    } else {
+                        duck.setSchema(e.value);
+                    }
+                } catch (SQLException refused) {
+                    it.remove();
+                    dropped = SqlStates.chain(dropped, new SQLWarning("The new snapshot refused this connection's "
+                            + e.describe() + ", so it is no longer in effect: " + refused.getMessage()));
                 }
             }
         }
+        return dropped;
     }
 
     /**
@@ -86,6 +100,10 @@ final class SessionState {
                 i++;
             }
             String variable = words[i].replaceAll("[;'\"]", "").toLowerCase(Locale.ROOT);
+            if (variable.equals("variable") && words.length > i + 1) {
+                // SET VARIABLE name = value: one entry per user variable.
+                variable += " " + words[i + 1].replaceAll("[;'\"]", "").toLowerCase(Locale.ROOT);
+            }
             return verb + " " + variable;
         }
         return sql;
@@ -100,6 +118,10 @@ final class SessionState {
             this.key = key;
             this.sql = sql;
             this.value = value;
+        }
+
+        String describe() {
+            return sql != null ? "'" + sql + "'" : key + " '" + value + "'";
         }
     }
 }

@@ -3,6 +3,7 @@ package io.duckserving.jdbc;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 import org.duckdb.DuckDBConnection;
@@ -29,13 +30,14 @@ final class SnapshotBinding {
     private final ReentrantLock lock = new ReentrantLock();
     private final SessionState state = new SessionState();
     private volatile SnapshotSession session;
-    private boolean closed;
+    private volatile boolean closed;
     private boolean autoCommit = true;
     /** A transaction is open (autocommit off and a statement ran, or BEGIN in SQL): stay on this snapshot. */
     private boolean inTransaction;
-    /** Temporary objects exist, or session state could not be replayed: stay on this snapshot. */
-    private String pinReason;
-    /** Warnings about pins, for the connection to pass on. */
+    /** Temporary objects exist: stay on this snapshot. */
+    private boolean pinned;
+    /** Warnings about pins and moves, for the connection to pass on; guarded by itself, not the lock. */
+    private final Object warningsLock = new Object();
     private SQLWarning warnings;
 
     SnapshotBinding(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
@@ -66,7 +68,7 @@ final class SnapshotBinding {
                 throw SqlStates.closed("Connection");
             }
             SnapshotSession s = session;
-            if (s == null || !inTransaction && pinReason == null) {
+            if (s == null || !inTransaction && !pinned) {
                 Snapshot current = registry.current(settings);
                 if (s == null || s.snapshot != current) {
                     s = moveTo(current, s);
@@ -87,6 +89,30 @@ final class SnapshotBinding {
         SnapshotSession s = session;
         if (s != null && s.snapshot.isRetired()) {
             releaseIfIdle(s.snapshot);
+        }
+    }
+
+    /**
+     * Valid while open and a snapshot can be served; also moves an idle pooled connection to the
+     * newest one. A connection busy with a statement for longer than the timeout is alive.
+     */
+    boolean isValid(int timeoutSeconds) {
+        try {
+            if (!lock.tryLock(timeoutSeconds == 0 ? Long.MAX_VALUE : timeoutSeconds, TimeUnit.SECONDS)) {
+                return !closed;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        try {
+            enter(false);
+            exit();
+            return true;
+        } catch (SQLException e) {
+            return false;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -111,16 +137,20 @@ final class SnapshotBinding {
                 if (old == null) {
                     throw SqlStates.translate(e);
                 }
-                pinReason = "the session state could not be replayed on " + current + " (" + e.getMessage() + ")";
-                LOG.warning(() -> registry.path() + ": a connection stays on " + old.snapshot + " because " + pinReason);
-                warn("This connection stays on " + old.snapshot + " because " + pinReason
-                        + "; open a new connection to read the newest snapshot.");
+                // Never fail a reader over a move: stay where we are, and try again at the next statement.
+                LOG.warning(() -> registry.path() + ": a connection stays on " + old.snapshot + " for now: "
+                        + e.getMessage());
                 return old;
             }
             if (fresh != null) {
                 session = fresh;
                 if (old != null) {
                     old.release();
+                }
+                if (fresh.replayWarnings != null) {
+                    LOG.warning(() -> registry.path() + ": moving a connection to " + fresh.snapshot + " dropped "
+                            + "session settings: " + fresh.replayWarnings.getMessage());
+                    addWarnings(fresh.replayWarnings);
                 }
                 return fresh;
             }
@@ -135,17 +165,17 @@ final class SnapshotBinding {
                 state.recordSql(sql);
                 return null;
             case CREATE_TEMPORARY:
-                if (pinReason == null) {
-                    pinReason = "it holds temporary objects";
+                if (!pinned) {
+                    pinned = true;
                     String message = "Temporary objects cannot follow a new snapshot: this connection stays on "
                             + s.snapshot + " until they are all dropped.";
-                    warn(message);
+                    addWarnings(new SQLWarning(message));
                     return new SQLWarning(message);
                 }
                 return null;
             case DROP:
-                if (pinReason != null && pinReason.startsWith("it holds") && !TemporaryObjects.exist(s.duck)) {
-                    pinReason = null;
+                if (pinned && !TemporaryObjects.exist(s.duck)) {
+                    pinned = false;
                 }
                 return null;
             case BEGIN:
@@ -166,7 +196,7 @@ final class SnapshotBinding {
         }
         try {
             SnapshotSession s = session;
-            if (s != null && s.snapshot == retired && !inTransaction && pinReason == null) {
+            if (s != null && s.snapshot == retired && !inTransaction && !pinned) {
                 session = null;
                 s.release();
             }
@@ -238,20 +268,19 @@ final class SnapshotBinding {
         state.recordSchema(schema);
     }
 
-    /** Hands over the pin warnings collected since the last call. */
+    /** Hands over the warnings collected since the last call (without waiting for a running statement). */
     SQLWarning takeWarnings() {
-        lock.lock();
-        try {
+        synchronized (warningsLock) {
             SQLWarning w = warnings;
             warnings = null;
             return w;
-        } finally {
-            lock.unlock();
         }
     }
 
-    private void warn(String message) {
-        warnings = SqlStates.chain(warnings, new SQLWarning(message));
+    private void addWarnings(SQLWarning w) {
+        synchronized (warningsLock) {
+            warnings = SqlStates.chain(warnings, w);
+        }
     }
 
     /** Lets go of the session (rolling back an open transaction) and of the registry; waits for a running statement. */

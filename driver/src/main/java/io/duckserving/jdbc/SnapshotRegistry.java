@@ -107,6 +107,9 @@ final class SnapshotRegistry {
             }
             BasicFileAttributes published = stat();
             if (published != null && published.fileKey().equals(s.fileKey)) {
+                if (failure != null) {
+                    failure = null; // the bad file is gone: a later one starts its own staleness clock
+                }
                 return s;
             }
             return refresh(published, now, settings);

@@ -1,6 +1,7 @@
 package io.duckserving.jdbc;
 
 import java.sql.SQLException;
+import java.sql.SQLWarning;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.duckdb.DuckDBConnection;
 
@@ -12,11 +13,14 @@ import org.duckdb.DuckDBConnection;
 final class SnapshotSession {
     final Snapshot snapshot;
     final DuckDBConnection duck;
+    /** Session settings the snapshot refused when they were replayed, or null. */
+    final SQLWarning replayWarnings;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    private SnapshotSession(Snapshot snapshot, DuckDBConnection duck) {
+    private SnapshotSession(Snapshot snapshot, DuckDBConnection duck, SQLWarning replayWarnings) {
         this.snapshot = snapshot;
         this.duck = duck;
+        this.replayWarnings = replayWarnings;
     }
 
     /** A session on {@code snapshot} with {@code state} replayed, or null if the snapshot closed meanwhile. */
@@ -25,8 +29,9 @@ final class SnapshotSession {
         if (duck == null) {
             return null;
         }
+        SQLWarning warnings;
         try {
-            state.replay(duck);
+            warnings = state.replay(duck);
         } catch (SQLException | RuntimeException e) {
             try {
                 duck.close();
@@ -36,7 +41,7 @@ final class SnapshotSession {
             snapshot.release();
             throw e;
         }
-        return new SnapshotSession(snapshot, duck);
+        return new SnapshotSession(snapshot, duck, warnings);
     }
 
     /** Only while the caller already holds a reference. */

@@ -1,5 +1,8 @@
 package io.duckserving.jdbc;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What a statement does to the session, judged by its leading keywords: enough to replay session
  * settings on a new snapshot, pin on temporary objects, and follow transactions begun in SQL.
@@ -15,9 +18,57 @@ enum SqlKind {
     DROP,
     BEGIN,
     /** COMMIT, END, ROLLBACK, ABORT. */
-    END;
+    END,
+    /** Several statements in one string: DuckDB runs them all, so each is looked at on its own. */
+    SCRIPT;
 
     static SqlKind of(String sql) {
+        if (sql.indexOf(';') >= 0 && statements(sql).size() > 1) {
+            return SCRIPT;
+        }
+        return ofStatement(sql);
+    }
+
+    /**
+     * The statements of a script, split at top-level semicolons (not inside quotes, dollar quotes
+     * or comments); blank ones are left out.
+     */
+    static List<String> statements(String sql) {
+        List<String> parts = new ArrayList<>();
+        int start = 0;
+        int i = 0;
+        while (i < sql.length()) {
+            char c = sql.charAt(i);
+            if (c == '\'' || c == '"') {
+                int end = sql.indexOf(c, i + 1);
+                i = end < 0 ? sql.length() : end + 1; // a doubled quote is two quoted runs: same split
+            } else if (c == '$' && sql.startsWith("$$", i)) {
+                int end = sql.indexOf("$$", i + 2);
+                i = end < 0 ? sql.length() : end + 2;
+            } else if (c == '-' && sql.startsWith("--", i)) {
+                int nl = sql.indexOf('\n', i);
+                i = nl < 0 ? sql.length() : nl + 1;
+            } else if (c == '/' && sql.startsWith("/*", i)) {
+                int end = sql.indexOf("*/", i + 2);
+                i = end < 0 ? sql.length() : end + 2;
+            } else if (c == ';') {
+                addIfNotBlank(parts, sql.substring(start, i));
+                start = ++i;
+            } else {
+                i++;
+            }
+        }
+        addIfNotBlank(parts, sql.substring(start));
+        return parts;
+    }
+
+    private static void addIfNotBlank(List<String> parts, String part) {
+        if (skipBlanksAndComments(part, 0) < part.length()) {
+            parts.add(part.trim());
+        }
+    }
+
+    private static SqlKind ofStatement(String sql) {
         int i = skipBlanksAndComments(sql, 0);
         if (i < sql.length()) {
             // Most statements are queries: settle SELECT, WITH, FROM... without looking further.

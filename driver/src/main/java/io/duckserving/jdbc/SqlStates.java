@@ -101,6 +101,12 @@ final class SqlStates {
                 return "53200";
             case "Transaction":
                 return "25000";
+            case "TransactionContext":
+                return "25P02";
+            case "Dependency":
+                return "2BP01";
+            case "Sequence":
+                return "2200H";
             case "Connection":
                 return CONNECTION_FAILURE;
             default:

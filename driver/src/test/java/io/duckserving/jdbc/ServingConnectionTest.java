@@ -108,7 +108,10 @@ class ServingConnectionTest {
             // HikariCP in its default configuration calls setReadOnly(false): it must not fail the pool.
             assertDoesNotThrow(() -> c.setReadOnly(false));
             assertTrue(c.isReadOnly(), "the connection stays read-only whatever is asked");
-            assertNotNull(c.getWarnings(), "setReadOnly(false) is ignored, and says so with a warning");
+            try (Statement s = c.createStatement()) {
+                SQLException write = assertThrows(SQLException.class, () -> s.execute("CREATE TABLE x(i INTEGER)"));
+                assertEquals("25006", write.getSQLState(), "writes are still refused after setReadOnly(false)");
+            }
             assertEquals(1, SnapshotFiles.readVersion(c));
         }
     }

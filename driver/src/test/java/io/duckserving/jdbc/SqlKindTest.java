@@ -2,6 +2,8 @@ package io.duckserving.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,9 +35,20 @@ class SqlKindTest {
         "ROLLBACK|END",
         "ABORT|END",
         "(SELECT 1)|OTHER",
+        "SELECT 1;|OTHER",
+        "SELECT ';' AS semicolon|OTHER",
+        "SELECT 1 -- ; not a second statement|OTHER",
+        "SELECT 1; CREATE TEMP TABLE t AS SELECT 1|SCRIPT",
+        "SELECT 1; SET search_path = 'other'|SCRIPT",
         "''|OTHER",
     })
     void classifiesByLeadingKeywords(String sql, SqlKind expected) {
         assertEquals(expected, SqlKind.of(sql.replace("\\n", "\n")));
+    }
+
+    @Test
+    void splitsScriptsAtTopLevelSemicolonsOnly() {
+        assertEquals(List.of("SELECT 'a;b'", "SET x = $$;$$", "/* ; */ SELECT 2"),
+                SqlKind.statements("SELECT 'a;b'; SET x = $$;$$;\n/* ; */ SELECT 2; ;"));
     }
 }
