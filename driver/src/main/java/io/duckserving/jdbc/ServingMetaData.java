@@ -120,8 +120,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean deletesAreDetected(int a0) throws SQLException {
-        return call(md -> md.deletesAreDetected(a0));
+    public boolean deletesAreDetected(int type) throws SQLException {
+        return call(md -> md.deletesAreDetected(type));
     }
 
     @Override
@@ -135,13 +135,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getAttributes(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getAttributes(a0, a1, a2, a3));
+    public ResultSet getAttributes(String catalog, String schemaPattern, String typeNamePattern, String attributeNamePattern) throws SQLException {
+        return query(md -> md.getAttributes(catalog, schemaPattern, typeNamePattern, attributeNamePattern));
     }
 
     @Override
-    public ResultSet getBestRowIdentifier(String a0, String a1, String a2, int a3, boolean a4) throws SQLException {
-        return query(md -> md.getBestRowIdentifier(a0, a1, a2, a3, a4));
+    public ResultSet getBestRowIdentifier(String catalog, String schema, String table, int scope, boolean nullable) throws SQLException {
+        return query(md -> md.getBestRowIdentifier(catalog, schema, table, scope, nullable));
     }
 
     @Override
@@ -165,18 +165,18 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getColumnPrivileges(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getColumnPrivileges(a0, a1, a2, a3));
+    public ResultSet getColumnPrivileges(String catalog, String schema, String table, String columnNamePattern) throws SQLException {
+        return query(md -> md.getColumnPrivileges(catalog, schema, table, columnNamePattern));
     }
 
     @Override
-    public ResultSet getColumns(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getColumns(a0, a1, a2, a3));
+    public ResultSet getColumns(String catalog, String schemaPattern, String tableNamePattern, String columnNamePattern) throws SQLException {
+        return query(md -> md.getColumns(catalog, schemaPattern, tableNamePattern, columnNamePattern));
     }
 
     @Override
-    public ResultSet getCrossReference(String a0, String a1, String a2, String a3, String a4, String a5) throws SQLException {
-        return query(md -> md.getCrossReference(a0, a1, a2, a3, a4, a5));
+    public ResultSet getCrossReference(String parentCatalog, String parentSchema, String parentTable, String foreignCatalog, String foreignSchema, String foreignTable) throws SQLException {
+        return query(md -> md.getCrossReference(parentCatalog, parentSchema, parentTable, foreignCatalog, foreignSchema, foreignTable));
     }
 
     @Override
@@ -225,8 +225,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getExportedKeys(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getExportedKeys(a0, a1, a2));
+    public ResultSet getExportedKeys(String catalog, String schema, String table) throws SQLException {
+        return query(md -> md.getExportedKeys(catalog, schema, table));
     }
 
     @Override
@@ -235,13 +235,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getFunctionColumns(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getFunctionColumns(a0, a1, a2, a3));
+    public ResultSet getFunctionColumns(String catalog, String schemaPattern, String functionNamePattern, String columnNamePattern) throws SQLException {
+        return query(md -> md.getFunctionColumns(catalog, schemaPattern, functionNamePattern, columnNamePattern));
     }
 
     @Override
-    public ResultSet getFunctions(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getFunctions(a0, a1, a2));
+    public ResultSet getFunctions(String catalog, String schemaPattern, String functionNamePattern) throws SQLException {
+        return query(md -> md.getFunctions(catalog, schemaPattern, functionNamePattern));
     }
 
     @Override
@@ -250,13 +250,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getImportedKeys(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getImportedKeys(a0, a1, a2));
+    public ResultSet getImportedKeys(String catalog, String schema, String table) throws SQLException {
+        return query(md -> md.getImportedKeys(catalog, schema, table));
     }
 
     @Override
-    public ResultSet getIndexInfo(String a0, String a1, String a2, boolean a3, boolean a4) throws SQLException {
-        return query(md -> md.getIndexInfo(a0, a1, a2, a3, a4));
+    public ResultSet getIndexInfo(String catalog, String schema, String table, boolean unique, boolean approximate) throws SQLException {
+        return query(md -> md.getIndexInfo(catalog, schema, table, unique, approximate));
     }
 
     @Override
@@ -380,13 +380,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getPrimaryKeys(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getPrimaryKeys(a0, a1, a2));
+    public ResultSet getPrimaryKeys(String catalog, String schema, String table) throws SQLException {
+        return query(md -> md.getPrimaryKeys(catalog, schema, table));
     }
 
     @Override
-    public ResultSet getProcedureColumns(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getProcedureColumns(a0, a1, a2, a3));
+    public ResultSet getProcedureColumns(String catalog, String schemaPattern, String procedureNamePattern, String columnNamePattern) throws SQLException {
+        return query(md -> md.getProcedureColumns(catalog, schemaPattern, procedureNamePattern, columnNamePattern));
     }
 
     @Override
@@ -395,13 +395,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getProcedures(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getProcedures(a0, a1, a2));
+    public ResultSet getProcedures(String catalog, String schemaPattern, String procedureNamePattern) throws SQLException {
+        return query(md -> md.getProcedures(catalog, schemaPattern, procedureNamePattern));
     }
 
     @Override
-    public ResultSet getPseudoColumns(String a0, String a1, String a2, String a3) throws SQLException {
-        return query(md -> md.getPseudoColumns(a0, a1, a2, a3));
+    public ResultSet getPseudoColumns(String catalog, String schemaPattern, String tableNamePattern, String columnNamePattern) throws SQLException {
+        return query(md -> md.getPseudoColumns(catalog, schemaPattern, tableNamePattern, columnNamePattern));
     }
 
     @Override
@@ -435,8 +435,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getSchemas(String a0, String a1) throws SQLException {
-        return query(md -> md.getSchemas(a0, a1));
+    public ResultSet getSchemas(String catalog, String schemaPattern) throws SQLException {
+        return query(md -> md.getSchemas(catalog, schemaPattern));
     }
 
     @Override
@@ -450,13 +450,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getSuperTables(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getSuperTables(a0, a1, a2));
+    public ResultSet getSuperTables(String catalog, String schemaPattern, String tableNamePattern) throws SQLException {
+        return query(md -> md.getSuperTables(catalog, schemaPattern, tableNamePattern));
     }
 
     @Override
-    public ResultSet getSuperTypes(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getSuperTypes(a0, a1, a2));
+    public ResultSet getSuperTypes(String catalog, String schemaPattern, String typeNamePattern) throws SQLException {
+        return query(md -> md.getSuperTypes(catalog, schemaPattern, typeNamePattern));
     }
 
     @Override
@@ -465,8 +465,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getTablePrivileges(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getTablePrivileges(a0, a1, a2));
+    public ResultSet getTablePrivileges(String catalog, String schemaPattern, String tableNamePattern) throws SQLException {
+        return query(md -> md.getTablePrivileges(catalog, schemaPattern, tableNamePattern));
     }
 
     @Override
@@ -475,8 +475,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getTables(String a0, String a1, String a2, String[] a3) throws SQLException {
-        return query(md -> md.getTables(a0, a1, a2, a3));
+    public ResultSet getTables(String catalog, String schemaPattern, String tableNamePattern, String[] types) throws SQLException {
+        return query(md -> md.getTables(catalog, schemaPattern, tableNamePattern, types));
     }
 
     @Override
@@ -490,8 +490,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getUDTs(String a0, String a1, String a2, int[] a3) throws SQLException {
-        return query(md -> md.getUDTs(a0, a1, a2, a3));
+    public ResultSet getUDTs(String catalog, String schemaPattern, String typeNamePattern, int[] types) throws SQLException {
+        return query(md -> md.getUDTs(catalog, schemaPattern, typeNamePattern, types));
     }
 
     @Override
@@ -500,13 +500,13 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public ResultSet getVersionColumns(String a0, String a1, String a2) throws SQLException {
-        return query(md -> md.getVersionColumns(a0, a1, a2));
+    public ResultSet getVersionColumns(String catalog, String schema, String table) throws SQLException {
+        return query(md -> md.getVersionColumns(catalog, schema, table));
     }
 
     @Override
-    public boolean insertsAreDetected(int a0) throws SQLException {
-        return call(md -> md.insertsAreDetected(a0));
+    public boolean insertsAreDetected(int type) throws SQLException {
+        return call(md -> md.insertsAreDetected(type));
     }
 
     @Override
@@ -550,33 +550,33 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean othersDeletesAreVisible(int a0) throws SQLException {
-        return call(md -> md.othersDeletesAreVisible(a0));
+    public boolean othersDeletesAreVisible(int type) throws SQLException {
+        return call(md -> md.othersDeletesAreVisible(type));
     }
 
     @Override
-    public boolean othersInsertsAreVisible(int a0) throws SQLException {
-        return call(md -> md.othersInsertsAreVisible(a0));
+    public boolean othersInsertsAreVisible(int type) throws SQLException {
+        return call(md -> md.othersInsertsAreVisible(type));
     }
 
     @Override
-    public boolean othersUpdatesAreVisible(int a0) throws SQLException {
-        return call(md -> md.othersUpdatesAreVisible(a0));
+    public boolean othersUpdatesAreVisible(int type) throws SQLException {
+        return call(md -> md.othersUpdatesAreVisible(type));
     }
 
     @Override
-    public boolean ownDeletesAreVisible(int a0) throws SQLException {
-        return call(md -> md.ownDeletesAreVisible(a0));
+    public boolean ownDeletesAreVisible(int type) throws SQLException {
+        return call(md -> md.ownDeletesAreVisible(type));
     }
 
     @Override
-    public boolean ownInsertsAreVisible(int a0) throws SQLException {
-        return call(md -> md.ownInsertsAreVisible(a0));
+    public boolean ownInsertsAreVisible(int type) throws SQLException {
+        return call(md -> md.ownInsertsAreVisible(type));
     }
 
     @Override
-    public boolean ownUpdatesAreVisible(int a0) throws SQLException {
-        return call(md -> md.ownUpdatesAreVisible(a0));
+    public boolean ownUpdatesAreVisible(int type) throws SQLException {
+        return call(md -> md.ownUpdatesAreVisible(type));
     }
 
     @Override
@@ -675,8 +675,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean supportsConvert(int a0, int a1) throws SQLException {
-        return call(md -> md.supportsConvert(a0, a1));
+    public boolean supportsConvert(int fromType, int toType) throws SQLException {
+        return call(md -> md.supportsConvert(fromType, toType));
     }
 
     @Override
@@ -840,18 +840,18 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean supportsResultSetConcurrency(int a0, int a1) throws SQLException {
-        return call(md -> md.supportsResultSetConcurrency(a0, a1));
+    public boolean supportsResultSetConcurrency(int type, int concurrency) throws SQLException {
+        return call(md -> md.supportsResultSetConcurrency(type, concurrency));
     }
 
     @Override
-    public boolean supportsResultSetHoldability(int a0) throws SQLException {
-        return call(md -> md.supportsResultSetHoldability(a0));
+    public boolean supportsResultSetHoldability(int holdability) throws SQLException {
+        return call(md -> md.supportsResultSetHoldability(holdability));
     }
 
     @Override
-    public boolean supportsResultSetType(int a0) throws SQLException {
-        return call(md -> md.supportsResultSetType(a0));
+    public boolean supportsResultSetType(int type) throws SQLException {
+        return call(md -> md.supportsResultSetType(type));
     }
 
     @Override
@@ -935,8 +935,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean supportsTransactionIsolationLevel(int a0) throws SQLException {
-        return call(md -> md.supportsTransactionIsolationLevel(a0));
+    public boolean supportsTransactionIsolationLevel(int level) throws SQLException {
+        return call(md -> md.supportsTransactionIsolationLevel(level));
     }
 
     @Override
@@ -955,8 +955,8 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     @Override
-    public boolean updatesAreDetected(int a0) throws SQLException {
-        return call(md -> md.updatesAreDetected(a0));
+    public boolean updatesAreDetected(int type) throws SQLException {
+        return call(md -> md.updatesAreDetected(type));
     }
 
     @Override

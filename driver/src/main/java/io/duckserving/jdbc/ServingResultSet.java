@@ -133,8 +133,8 @@ final class ServingResultSet implements ResultSet {
     // ---- plain delegation ---------------------------------------------------------------------
 
     @Override
-    public boolean absolute(int a0) throws SQLException {
-        return delegate.absolute(a0);
+    public boolean absolute(int row) throws SQLException {
+        return delegate.absolute(row);
     }
 
     @Override
@@ -163,8 +163,8 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public int findColumn(String a0) throws SQLException {
-        return delegate.findColumn(a0);
+    public int findColumn(String columnLabel) throws SQLException {
+        return delegate.findColumn(columnLabel);
     }
 
     @Override
@@ -173,115 +173,115 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public Array getArray(String a0) throws SQLException {
-        return delegate.getArray(a0);
+    public Array getArray(String columnLabel) throws SQLException {
+        return delegate.getArray(columnLabel);
     }
 
     @Override
-    public Array getArray(int a0) throws SQLException {
-        return delegate.getArray(a0);
+    public Array getArray(int columnIndex) throws SQLException {
+        return delegate.getArray(columnIndex);
     }
 
     @Override
-    public InputStream getAsciiStream(String a0) throws SQLException {
-        return delegate.getAsciiStream(a0);
+    public InputStream getAsciiStream(String columnLabel) throws SQLException {
+        return delegate.getAsciiStream(columnLabel);
     }
 
     @Override
-    public InputStream getAsciiStream(int a0) throws SQLException {
-        return delegate.getAsciiStream(a0);
-    }
-
-    @Deprecated
-    @Override
-    public BigDecimal getBigDecimal(String a0, int a1) throws SQLException {
-        return delegate.getBigDecimal(a0, a1);
-    }
-
-    @Override
-    public BigDecimal getBigDecimal(String a0) throws SQLException {
-        return delegate.getBigDecimal(a0);
+    public InputStream getAsciiStream(int columnIndex) throws SQLException {
+        return delegate.getAsciiStream(columnIndex);
     }
 
     @Deprecated
     @Override
-    public BigDecimal getBigDecimal(int a0, int a1) throws SQLException {
-        return delegate.getBigDecimal(a0, a1);
+    public BigDecimal getBigDecimal(String columnLabel, int scale) throws SQLException {
+        return delegate.getBigDecimal(columnLabel, scale);
     }
 
     @Override
-    public BigDecimal getBigDecimal(int a0) throws SQLException {
-        return delegate.getBigDecimal(a0);
+    public BigDecimal getBigDecimal(String columnLabel) throws SQLException {
+        return delegate.getBigDecimal(columnLabel);
+    }
+
+    @Deprecated
+    @Override
+    public BigDecimal getBigDecimal(int columnIndex, int scale) throws SQLException {
+        return delegate.getBigDecimal(columnIndex, scale);
     }
 
     @Override
-    public InputStream getBinaryStream(String a0) throws SQLException {
-        return delegate.getBinaryStream(a0);
+    public BigDecimal getBigDecimal(int columnIndex) throws SQLException {
+        return delegate.getBigDecimal(columnIndex);
     }
 
     @Override
-    public InputStream getBinaryStream(int a0) throws SQLException {
-        return delegate.getBinaryStream(a0);
+    public InputStream getBinaryStream(String columnLabel) throws SQLException {
+        return delegate.getBinaryStream(columnLabel);
     }
 
     @Override
-    public Blob getBlob(String a0) throws SQLException {
-        return delegate.getBlob(a0);
+    public InputStream getBinaryStream(int columnIndex) throws SQLException {
+        return delegate.getBinaryStream(columnIndex);
     }
 
     @Override
-    public Blob getBlob(int a0) throws SQLException {
-        return delegate.getBlob(a0);
+    public Blob getBlob(String columnLabel) throws SQLException {
+        return delegate.getBlob(columnLabel);
     }
 
     @Override
-    public boolean getBoolean(String a0) throws SQLException {
-        return delegate.getBoolean(a0);
+    public Blob getBlob(int columnIndex) throws SQLException {
+        return delegate.getBlob(columnIndex);
     }
 
     @Override
-    public boolean getBoolean(int a0) throws SQLException {
-        return delegate.getBoolean(a0);
+    public boolean getBoolean(String columnLabel) throws SQLException {
+        return delegate.getBoolean(columnLabel);
     }
 
     @Override
-    public byte getByte(String a0) throws SQLException {
-        return delegate.getByte(a0);
+    public boolean getBoolean(int columnIndex) throws SQLException {
+        return delegate.getBoolean(columnIndex);
     }
 
     @Override
-    public byte getByte(int a0) throws SQLException {
-        return delegate.getByte(a0);
+    public byte getByte(String columnLabel) throws SQLException {
+        return delegate.getByte(columnLabel);
     }
 
     @Override
-    public byte[] getBytes(String a0) throws SQLException {
-        return delegate.getBytes(a0);
+    public byte getByte(int columnIndex) throws SQLException {
+        return delegate.getByte(columnIndex);
     }
 
     @Override
-    public byte[] getBytes(int a0) throws SQLException {
-        return delegate.getBytes(a0);
+    public byte[] getBytes(String columnLabel) throws SQLException {
+        return delegate.getBytes(columnLabel);
     }
 
     @Override
-    public Reader getCharacterStream(String a0) throws SQLException {
-        return delegate.getCharacterStream(a0);
+    public byte[] getBytes(int columnIndex) throws SQLException {
+        return delegate.getBytes(columnIndex);
     }
 
     @Override
-    public Reader getCharacterStream(int a0) throws SQLException {
-        return delegate.getCharacterStream(a0);
+    public Reader getCharacterStream(String columnLabel) throws SQLException {
+        return delegate.getCharacterStream(columnLabel);
     }
 
     @Override
-    public Clob getClob(String a0) throws SQLException {
-        return delegate.getClob(a0);
+    public Reader getCharacterStream(int columnIndex) throws SQLException {
+        return delegate.getCharacterStream(columnIndex);
     }
 
     @Override
-    public Clob getClob(int a0) throws SQLException {
-        return delegate.getClob(a0);
+    public Clob getClob(String columnLabel) throws SQLException {
+        return delegate.getClob(columnLabel);
+    }
+
+    @Override
+    public Clob getClob(int columnIndex) throws SQLException {
+        return delegate.getClob(columnIndex);
     }
 
     @Override
@@ -295,33 +295,33 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public Date getDate(String a0, Calendar a1) throws SQLException {
-        return delegate.getDate(a0, a1);
+    public Date getDate(String columnLabel, Calendar cal) throws SQLException {
+        return delegate.getDate(columnLabel, cal);
     }
 
     @Override
-    public Date getDate(String a0) throws SQLException {
-        return delegate.getDate(a0);
+    public Date getDate(String columnLabel) throws SQLException {
+        return delegate.getDate(columnLabel);
     }
 
     @Override
-    public Date getDate(int a0, Calendar a1) throws SQLException {
-        return delegate.getDate(a0, a1);
+    public Date getDate(int columnIndex, Calendar cal) throws SQLException {
+        return delegate.getDate(columnIndex, cal);
     }
 
     @Override
-    public Date getDate(int a0) throws SQLException {
-        return delegate.getDate(a0);
+    public Date getDate(int columnIndex) throws SQLException {
+        return delegate.getDate(columnIndex);
     }
 
     @Override
-    public double getDouble(String a0) throws SQLException {
-        return delegate.getDouble(a0);
+    public double getDouble(String columnLabel) throws SQLException {
+        return delegate.getDouble(columnLabel);
     }
 
     @Override
-    public double getDouble(int a0) throws SQLException {
-        return delegate.getDouble(a0);
+    public double getDouble(int columnIndex) throws SQLException {
+        return delegate.getDouble(columnIndex);
     }
 
     @Override
@@ -335,13 +335,13 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public float getFloat(String a0) throws SQLException {
-        return delegate.getFloat(a0);
+    public float getFloat(String columnLabel) throws SQLException {
+        return delegate.getFloat(columnLabel);
     }
 
     @Override
-    public float getFloat(int a0) throws SQLException {
-        return delegate.getFloat(a0);
+    public float getFloat(int columnIndex) throws SQLException {
+        return delegate.getFloat(columnIndex);
     }
 
     @Override
@@ -350,93 +350,93 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public int getInt(String a0) throws SQLException {
-        return delegate.getInt(a0);
+    public int getInt(String columnLabel) throws SQLException {
+        return delegate.getInt(columnLabel);
     }
 
     @Override
-    public int getInt(int a0) throws SQLException {
-        return delegate.getInt(a0);
+    public int getInt(int columnIndex) throws SQLException {
+        return delegate.getInt(columnIndex);
     }
 
     @Override
-    public long getLong(String a0) throws SQLException {
-        return delegate.getLong(a0);
+    public long getLong(String columnLabel) throws SQLException {
+        return delegate.getLong(columnLabel);
     }
 
     @Override
-    public long getLong(int a0) throws SQLException {
-        return delegate.getLong(a0);
+    public long getLong(int columnIndex) throws SQLException {
+        return delegate.getLong(columnIndex);
     }
 
     @Override
-    public Reader getNCharacterStream(String a0) throws SQLException {
-        return delegate.getNCharacterStream(a0);
+    public Reader getNCharacterStream(String columnLabel) throws SQLException {
+        return delegate.getNCharacterStream(columnLabel);
     }
 
     @Override
-    public Reader getNCharacterStream(int a0) throws SQLException {
-        return delegate.getNCharacterStream(a0);
+    public Reader getNCharacterStream(int columnIndex) throws SQLException {
+        return delegate.getNCharacterStream(columnIndex);
     }
 
     @Override
-    public NClob getNClob(String a0) throws SQLException {
-        return delegate.getNClob(a0);
+    public NClob getNClob(String columnLabel) throws SQLException {
+        return delegate.getNClob(columnLabel);
     }
 
     @Override
-    public NClob getNClob(int a0) throws SQLException {
-        return delegate.getNClob(a0);
+    public NClob getNClob(int columnIndex) throws SQLException {
+        return delegate.getNClob(columnIndex);
     }
 
     @Override
-    public String getNString(String a0) throws SQLException {
-        return delegate.getNString(a0);
+    public String getNString(String columnLabel) throws SQLException {
+        return delegate.getNString(columnLabel);
     }
 
     @Override
-    public String getNString(int a0) throws SQLException {
-        return delegate.getNString(a0);
+    public String getNString(int columnIndex) throws SQLException {
+        return delegate.getNString(columnIndex);
     }
 
     @Override
-    public <T> T getObject(String a0, Class<T> a1) throws SQLException {
-        return delegate.getObject(a0, a1);
+    public <T> T getObject(String columnLabel, Class<T> type) throws SQLException {
+        return delegate.getObject(columnLabel, type);
     }
 
     @Override
-    public Object getObject(String a0, Map<String, Class<?>> a1) throws SQLException {
-        return delegate.getObject(a0, a1);
+    public Object getObject(String columnLabel, Map<String, Class<?>> map) throws SQLException {
+        return delegate.getObject(columnLabel, map);
     }
 
     @Override
-    public Object getObject(String a0) throws SQLException {
-        return delegate.getObject(a0);
+    public Object getObject(String columnLabel) throws SQLException {
+        return delegate.getObject(columnLabel);
     }
 
     @Override
-    public <T> T getObject(int a0, Class<T> a1) throws SQLException {
-        return delegate.getObject(a0, a1);
+    public <T> T getObject(int columnIndex, Class<T> type) throws SQLException {
+        return delegate.getObject(columnIndex, type);
     }
 
     @Override
-    public Object getObject(int a0, Map<String, Class<?>> a1) throws SQLException {
-        return delegate.getObject(a0, a1);
+    public Object getObject(int columnIndex, Map<String, Class<?>> map) throws SQLException {
+        return delegate.getObject(columnIndex, map);
     }
 
     @Override
-    public Object getObject(int a0) throws SQLException {
-        return delegate.getObject(a0);
+    public Object getObject(int columnIndex) throws SQLException {
+        return delegate.getObject(columnIndex);
     }
 
     @Override
-    public Ref getRef(String a0) throws SQLException {
-        return delegate.getRef(a0);
+    public Ref getRef(String columnLabel) throws SQLException {
+        return delegate.getRef(columnLabel);
     }
 
     @Override
-    public Ref getRef(int a0) throws SQLException {
-        return delegate.getRef(a0);
+    public Ref getRef(int columnIndex) throws SQLException {
+        return delegate.getRef(columnIndex);
     }
 
     @Override
@@ -445,83 +445,83 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public RowId getRowId(String a0) throws SQLException {
-        return delegate.getRowId(a0);
+    public RowId getRowId(String columnLabel) throws SQLException {
+        return delegate.getRowId(columnLabel);
     }
 
     @Override
-    public RowId getRowId(int a0) throws SQLException {
-        return delegate.getRowId(a0);
+    public RowId getRowId(int columnIndex) throws SQLException {
+        return delegate.getRowId(columnIndex);
     }
 
     @Override
-    public SQLXML getSQLXML(String a0) throws SQLException {
-        return delegate.getSQLXML(a0);
+    public SQLXML getSQLXML(String columnLabel) throws SQLException {
+        return delegate.getSQLXML(columnLabel);
     }
 
     @Override
-    public SQLXML getSQLXML(int a0) throws SQLException {
-        return delegate.getSQLXML(a0);
+    public SQLXML getSQLXML(int columnIndex) throws SQLException {
+        return delegate.getSQLXML(columnIndex);
     }
 
     @Override
-    public short getShort(String a0) throws SQLException {
-        return delegate.getShort(a0);
+    public short getShort(String columnLabel) throws SQLException {
+        return delegate.getShort(columnLabel);
     }
 
     @Override
-    public short getShort(int a0) throws SQLException {
-        return delegate.getShort(a0);
+    public short getShort(int columnIndex) throws SQLException {
+        return delegate.getShort(columnIndex);
     }
 
     @Override
-    public String getString(String a0) throws SQLException {
-        return delegate.getString(a0);
+    public String getString(String columnLabel) throws SQLException {
+        return delegate.getString(columnLabel);
     }
 
     @Override
-    public String getString(int a0) throws SQLException {
-        return delegate.getString(a0);
+    public String getString(int columnIndex) throws SQLException {
+        return delegate.getString(columnIndex);
     }
 
     @Override
-    public Time getTime(String a0, Calendar a1) throws SQLException {
-        return delegate.getTime(a0, a1);
+    public Time getTime(String columnLabel, Calendar cal) throws SQLException {
+        return delegate.getTime(columnLabel, cal);
     }
 
     @Override
-    public Time getTime(String a0) throws SQLException {
-        return delegate.getTime(a0);
+    public Time getTime(String columnLabel) throws SQLException {
+        return delegate.getTime(columnLabel);
     }
 
     @Override
-    public Time getTime(int a0, Calendar a1) throws SQLException {
-        return delegate.getTime(a0, a1);
+    public Time getTime(int columnIndex, Calendar cal) throws SQLException {
+        return delegate.getTime(columnIndex, cal);
     }
 
     @Override
-    public Time getTime(int a0) throws SQLException {
-        return delegate.getTime(a0);
+    public Time getTime(int columnIndex) throws SQLException {
+        return delegate.getTime(columnIndex);
     }
 
     @Override
-    public Timestamp getTimestamp(String a0, Calendar a1) throws SQLException {
-        return delegate.getTimestamp(a0, a1);
+    public Timestamp getTimestamp(String columnLabel, Calendar cal) throws SQLException {
+        return delegate.getTimestamp(columnLabel, cal);
     }
 
     @Override
-    public Timestamp getTimestamp(String a0) throws SQLException {
-        return delegate.getTimestamp(a0);
+    public Timestamp getTimestamp(String columnLabel) throws SQLException {
+        return delegate.getTimestamp(columnLabel);
     }
 
     @Override
-    public Timestamp getTimestamp(int a0, Calendar a1) throws SQLException {
-        return delegate.getTimestamp(a0, a1);
+    public Timestamp getTimestamp(int columnIndex, Calendar cal) throws SQLException {
+        return delegate.getTimestamp(columnIndex, cal);
     }
 
     @Override
-    public Timestamp getTimestamp(int a0) throws SQLException {
-        return delegate.getTimestamp(a0);
+    public Timestamp getTimestamp(int columnIndex) throws SQLException {
+        return delegate.getTimestamp(columnIndex);
     }
 
     @Override
@@ -530,25 +530,25 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public URL getURL(String a0) throws SQLException {
-        return delegate.getURL(a0);
+    public URL getURL(String columnLabel) throws SQLException {
+        return delegate.getURL(columnLabel);
     }
 
     @Override
-    public URL getURL(int a0) throws SQLException {
-        return delegate.getURL(a0);
-    }
-
-    @Deprecated
-    @Override
-    public InputStream getUnicodeStream(String a0) throws SQLException {
-        return delegate.getUnicodeStream(a0);
+    public URL getURL(int columnIndex) throws SQLException {
+        return delegate.getURL(columnIndex);
     }
 
     @Deprecated
     @Override
-    public InputStream getUnicodeStream(int a0) throws SQLException {
-        return delegate.getUnicodeStream(a0);
+    public InputStream getUnicodeStream(String columnLabel) throws SQLException {
+        return delegate.getUnicodeStream(columnLabel);
+    }
+
+    @Deprecated
+    @Override
+    public InputStream getUnicodeStream(int columnIndex) throws SQLException {
+        return delegate.getUnicodeStream(columnIndex);
     }
 
     @Override
@@ -607,8 +607,8 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public boolean relative(int a0) throws SQLException {
-        return delegate.relative(a0);
+    public boolean relative(int rows) throws SQLException {
+        return delegate.relative(rows);
     }
 
     @Override
@@ -627,383 +627,383 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public void setFetchDirection(int a0) throws SQLException {
-        delegate.setFetchDirection(a0);
+    public void setFetchDirection(int direction) throws SQLException {
+        delegate.setFetchDirection(direction);
     }
 
     @Override
-    public void setFetchSize(int a0) throws SQLException {
-        delegate.setFetchSize(a0);
+    public void setFetchSize(int rows) throws SQLException {
+        delegate.setFetchSize(rows);
     }
 
     @Override
-    public void updateArray(String a0, Array a1) throws SQLException {
-        delegate.updateArray(a0, a1);
+    public void updateArray(String columnLabel, Array x) throws SQLException {
+        delegate.updateArray(columnLabel, x);
     }
 
     @Override
-    public void updateArray(int a0, Array a1) throws SQLException {
-        delegate.updateArray(a0, a1);
+    public void updateArray(int columnIndex, Array x) throws SQLException {
+        delegate.updateArray(columnIndex, x);
     }
 
     @Override
-    public void updateAsciiStream(String a0, InputStream a1, int a2) throws SQLException {
-        delegate.updateAsciiStream(a0, a1, a2);
+    public void updateAsciiStream(String columnLabel, InputStream x, int length) throws SQLException {
+        delegate.updateAsciiStream(columnLabel, x, length);
     }
 
     @Override
-    public void updateAsciiStream(String a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateAsciiStream(a0, a1, a2);
+    public void updateAsciiStream(String columnLabel, InputStream x, long length) throws SQLException {
+        delegate.updateAsciiStream(columnLabel, x, length);
     }
 
     @Override
-    public void updateAsciiStream(String a0, InputStream a1) throws SQLException {
-        delegate.updateAsciiStream(a0, a1);
+    public void updateAsciiStream(String columnLabel, InputStream x) throws SQLException {
+        delegate.updateAsciiStream(columnLabel, x);
     }
 
     @Override
-    public void updateAsciiStream(int a0, InputStream a1, int a2) throws SQLException {
-        delegate.updateAsciiStream(a0, a1, a2);
+    public void updateAsciiStream(int columnIndex, InputStream x, int length) throws SQLException {
+        delegate.updateAsciiStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateAsciiStream(int a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateAsciiStream(a0, a1, a2);
+    public void updateAsciiStream(int columnIndex, InputStream x, long length) throws SQLException {
+        delegate.updateAsciiStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateAsciiStream(int a0, InputStream a1) throws SQLException {
-        delegate.updateAsciiStream(a0, a1);
+    public void updateAsciiStream(int columnIndex, InputStream x) throws SQLException {
+        delegate.updateAsciiStream(columnIndex, x);
     }
 
     @Override
-    public void updateBigDecimal(String a0, BigDecimal a1) throws SQLException {
-        delegate.updateBigDecimal(a0, a1);
+    public void updateBigDecimal(String columnLabel, BigDecimal x) throws SQLException {
+        delegate.updateBigDecimal(columnLabel, x);
     }
 
     @Override
-    public void updateBigDecimal(int a0, BigDecimal a1) throws SQLException {
-        delegate.updateBigDecimal(a0, a1);
+    public void updateBigDecimal(int columnIndex, BigDecimal x) throws SQLException {
+        delegate.updateBigDecimal(columnIndex, x);
     }
 
     @Override
-    public void updateBinaryStream(String a0, InputStream a1, int a2) throws SQLException {
-        delegate.updateBinaryStream(a0, a1, a2);
+    public void updateBinaryStream(String columnLabel, InputStream x, int length) throws SQLException {
+        delegate.updateBinaryStream(columnLabel, x, length);
     }
 
     @Override
-    public void updateBinaryStream(String a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateBinaryStream(a0, a1, a2);
+    public void updateBinaryStream(String columnLabel, InputStream x, long length) throws SQLException {
+        delegate.updateBinaryStream(columnLabel, x, length);
     }
 
     @Override
-    public void updateBinaryStream(String a0, InputStream a1) throws SQLException {
-        delegate.updateBinaryStream(a0, a1);
+    public void updateBinaryStream(String columnLabel, InputStream x) throws SQLException {
+        delegate.updateBinaryStream(columnLabel, x);
     }
 
     @Override
-    public void updateBinaryStream(int a0, InputStream a1, int a2) throws SQLException {
-        delegate.updateBinaryStream(a0, a1, a2);
+    public void updateBinaryStream(int columnIndex, InputStream x, int length) throws SQLException {
+        delegate.updateBinaryStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateBinaryStream(int a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateBinaryStream(a0, a1, a2);
+    public void updateBinaryStream(int columnIndex, InputStream x, long length) throws SQLException {
+        delegate.updateBinaryStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateBinaryStream(int a0, InputStream a1) throws SQLException {
-        delegate.updateBinaryStream(a0, a1);
+    public void updateBinaryStream(int columnIndex, InputStream x) throws SQLException {
+        delegate.updateBinaryStream(columnIndex, x);
     }
 
     @Override
-    public void updateBlob(String a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateBlob(a0, a1, a2);
+    public void updateBlob(String columnLabel, InputStream inputStream, long length) throws SQLException {
+        delegate.updateBlob(columnLabel, inputStream, length);
     }
 
     @Override
-    public void updateBlob(String a0, InputStream a1) throws SQLException {
-        delegate.updateBlob(a0, a1);
+    public void updateBlob(String columnLabel, InputStream inputStream) throws SQLException {
+        delegate.updateBlob(columnLabel, inputStream);
     }
 
     @Override
-    public void updateBlob(String a0, Blob a1) throws SQLException {
-        delegate.updateBlob(a0, a1);
+    public void updateBlob(String columnLabel, Blob x) throws SQLException {
+        delegate.updateBlob(columnLabel, x);
     }
 
     @Override
-    public void updateBlob(int a0, InputStream a1, long a2) throws SQLException {
-        delegate.updateBlob(a0, a1, a2);
+    public void updateBlob(int columnIndex, InputStream inputStream, long length) throws SQLException {
+        delegate.updateBlob(columnIndex, inputStream, length);
     }
 
     @Override
-    public void updateBlob(int a0, InputStream a1) throws SQLException {
-        delegate.updateBlob(a0, a1);
+    public void updateBlob(int columnIndex, InputStream inputStream) throws SQLException {
+        delegate.updateBlob(columnIndex, inputStream);
     }
 
     @Override
-    public void updateBlob(int a0, Blob a1) throws SQLException {
-        delegate.updateBlob(a0, a1);
+    public void updateBlob(int columnIndex, Blob x) throws SQLException {
+        delegate.updateBlob(columnIndex, x);
     }
 
     @Override
-    public void updateBoolean(String a0, boolean a1) throws SQLException {
-        delegate.updateBoolean(a0, a1);
+    public void updateBoolean(String columnLabel, boolean x) throws SQLException {
+        delegate.updateBoolean(columnLabel, x);
     }
 
     @Override
-    public void updateBoolean(int a0, boolean a1) throws SQLException {
-        delegate.updateBoolean(a0, a1);
+    public void updateBoolean(int columnIndex, boolean x) throws SQLException {
+        delegate.updateBoolean(columnIndex, x);
     }
 
     @Override
-    public void updateByte(String a0, byte a1) throws SQLException {
-        delegate.updateByte(a0, a1);
+    public void updateByte(String columnLabel, byte x) throws SQLException {
+        delegate.updateByte(columnLabel, x);
     }
 
     @Override
-    public void updateByte(int a0, byte a1) throws SQLException {
-        delegate.updateByte(a0, a1);
+    public void updateByte(int columnIndex, byte x) throws SQLException {
+        delegate.updateByte(columnIndex, x);
     }
 
     @Override
-    public void updateBytes(String a0, byte[] a1) throws SQLException {
-        delegate.updateBytes(a0, a1);
+    public void updateBytes(String columnLabel, byte[] x) throws SQLException {
+        delegate.updateBytes(columnLabel, x);
     }
 
     @Override
-    public void updateBytes(int a0, byte[] a1) throws SQLException {
-        delegate.updateBytes(a0, a1);
+    public void updateBytes(int columnIndex, byte[] x) throws SQLException {
+        delegate.updateBytes(columnIndex, x);
     }
 
     @Override
-    public void updateCharacterStream(String a0, Reader a1, int a2) throws SQLException {
-        delegate.updateCharacterStream(a0, a1, a2);
+    public void updateCharacterStream(String columnLabel, Reader reader, int length) throws SQLException {
+        delegate.updateCharacterStream(columnLabel, reader, length);
     }
 
     @Override
-    public void updateCharacterStream(String a0, Reader a1, long a2) throws SQLException {
-        delegate.updateCharacterStream(a0, a1, a2);
+    public void updateCharacterStream(String columnLabel, Reader reader, long length) throws SQLException {
+        delegate.updateCharacterStream(columnLabel, reader, length);
     }
 
     @Override
-    public void updateCharacterStream(String a0, Reader a1) throws SQLException {
-        delegate.updateCharacterStream(a0, a1);
+    public void updateCharacterStream(String columnLabel, Reader reader) throws SQLException {
+        delegate.updateCharacterStream(columnLabel, reader);
     }
 
     @Override
-    public void updateCharacterStream(int a0, Reader a1, int a2) throws SQLException {
-        delegate.updateCharacterStream(a0, a1, a2);
+    public void updateCharacterStream(int columnIndex, Reader x, int length) throws SQLException {
+        delegate.updateCharacterStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateCharacterStream(int a0, Reader a1, long a2) throws SQLException {
-        delegate.updateCharacterStream(a0, a1, a2);
+    public void updateCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
+        delegate.updateCharacterStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateCharacterStream(int a0, Reader a1) throws SQLException {
-        delegate.updateCharacterStream(a0, a1);
+    public void updateCharacterStream(int columnIndex, Reader x) throws SQLException {
+        delegate.updateCharacterStream(columnIndex, x);
     }
 
     @Override
-    public void updateClob(String a0, Reader a1, long a2) throws SQLException {
-        delegate.updateClob(a0, a1, a2);
+    public void updateClob(String columnLabel, Reader reader, long length) throws SQLException {
+        delegate.updateClob(columnLabel, reader, length);
     }
 
     @Override
-    public void updateClob(String a0, Reader a1) throws SQLException {
-        delegate.updateClob(a0, a1);
+    public void updateClob(String columnLabel, Reader reader) throws SQLException {
+        delegate.updateClob(columnLabel, reader);
     }
 
     @Override
-    public void updateClob(String a0, Clob a1) throws SQLException {
-        delegate.updateClob(a0, a1);
+    public void updateClob(String columnLabel, Clob x) throws SQLException {
+        delegate.updateClob(columnLabel, x);
     }
 
     @Override
-    public void updateClob(int a0, Reader a1, long a2) throws SQLException {
-        delegate.updateClob(a0, a1, a2);
+    public void updateClob(int columnIndex, Reader reader, long length) throws SQLException {
+        delegate.updateClob(columnIndex, reader, length);
     }
 
     @Override
-    public void updateClob(int a0, Reader a1) throws SQLException {
-        delegate.updateClob(a0, a1);
+    public void updateClob(int columnIndex, Reader reader) throws SQLException {
+        delegate.updateClob(columnIndex, reader);
     }
 
     @Override
-    public void updateClob(int a0, Clob a1) throws SQLException {
-        delegate.updateClob(a0, a1);
+    public void updateClob(int columnIndex, Clob x) throws SQLException {
+        delegate.updateClob(columnIndex, x);
     }
 
     @Override
-    public void updateDate(String a0, Date a1) throws SQLException {
-        delegate.updateDate(a0, a1);
+    public void updateDate(String columnLabel, Date x) throws SQLException {
+        delegate.updateDate(columnLabel, x);
     }
 
     @Override
-    public void updateDate(int a0, Date a1) throws SQLException {
-        delegate.updateDate(a0, a1);
+    public void updateDate(int columnIndex, Date x) throws SQLException {
+        delegate.updateDate(columnIndex, x);
     }
 
     @Override
-    public void updateDouble(String a0, double a1) throws SQLException {
-        delegate.updateDouble(a0, a1);
+    public void updateDouble(String columnLabel, double x) throws SQLException {
+        delegate.updateDouble(columnLabel, x);
     }
 
     @Override
-    public void updateDouble(int a0, double a1) throws SQLException {
-        delegate.updateDouble(a0, a1);
+    public void updateDouble(int columnIndex, double x) throws SQLException {
+        delegate.updateDouble(columnIndex, x);
     }
 
     @Override
-    public void updateFloat(String a0, float a1) throws SQLException {
-        delegate.updateFloat(a0, a1);
+    public void updateFloat(String columnLabel, float x) throws SQLException {
+        delegate.updateFloat(columnLabel, x);
     }
 
     @Override
-    public void updateFloat(int a0, float a1) throws SQLException {
-        delegate.updateFloat(a0, a1);
+    public void updateFloat(int columnIndex, float x) throws SQLException {
+        delegate.updateFloat(columnIndex, x);
     }
 
     @Override
-    public void updateInt(String a0, int a1) throws SQLException {
-        delegate.updateInt(a0, a1);
+    public void updateInt(String columnLabel, int x) throws SQLException {
+        delegate.updateInt(columnLabel, x);
     }
 
     @Override
-    public void updateInt(int a0, int a1) throws SQLException {
-        delegate.updateInt(a0, a1);
+    public void updateInt(int columnIndex, int x) throws SQLException {
+        delegate.updateInt(columnIndex, x);
     }
 
     @Override
-    public void updateLong(String a0, long a1) throws SQLException {
-        delegate.updateLong(a0, a1);
+    public void updateLong(String columnLabel, long x) throws SQLException {
+        delegate.updateLong(columnLabel, x);
     }
 
     @Override
-    public void updateLong(int a0, long a1) throws SQLException {
-        delegate.updateLong(a0, a1);
+    public void updateLong(int columnIndex, long x) throws SQLException {
+        delegate.updateLong(columnIndex, x);
     }
 
     @Override
-    public void updateNCharacterStream(String a0, Reader a1, long a2) throws SQLException {
-        delegate.updateNCharacterStream(a0, a1, a2);
+    public void updateNCharacterStream(String columnLabel, Reader reader, long length) throws SQLException {
+        delegate.updateNCharacterStream(columnLabel, reader, length);
     }
 
     @Override
-    public void updateNCharacterStream(String a0, Reader a1) throws SQLException {
-        delegate.updateNCharacterStream(a0, a1);
+    public void updateNCharacterStream(String columnLabel, Reader reader) throws SQLException {
+        delegate.updateNCharacterStream(columnLabel, reader);
     }
 
     @Override
-    public void updateNCharacterStream(int a0, Reader a1, long a2) throws SQLException {
-        delegate.updateNCharacterStream(a0, a1, a2);
+    public void updateNCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
+        delegate.updateNCharacterStream(columnIndex, x, length);
     }
 
     @Override
-    public void updateNCharacterStream(int a0, Reader a1) throws SQLException {
-        delegate.updateNCharacterStream(a0, a1);
+    public void updateNCharacterStream(int columnIndex, Reader x) throws SQLException {
+        delegate.updateNCharacterStream(columnIndex, x);
     }
 
     @Override
-    public void updateNClob(String a0, Reader a1, long a2) throws SQLException {
-        delegate.updateNClob(a0, a1, a2);
+    public void updateNClob(String columnLabel, Reader reader, long length) throws SQLException {
+        delegate.updateNClob(columnLabel, reader, length);
     }
 
     @Override
-    public void updateNClob(String a0, Reader a1) throws SQLException {
-        delegate.updateNClob(a0, a1);
+    public void updateNClob(String columnLabel, Reader reader) throws SQLException {
+        delegate.updateNClob(columnLabel, reader);
     }
 
     @Override
-    public void updateNClob(String a0, NClob a1) throws SQLException {
-        delegate.updateNClob(a0, a1);
+    public void updateNClob(String columnLabel, NClob nClob) throws SQLException {
+        delegate.updateNClob(columnLabel, nClob);
     }
 
     @Override
-    public void updateNClob(int a0, Reader a1, long a2) throws SQLException {
-        delegate.updateNClob(a0, a1, a2);
+    public void updateNClob(int columnIndex, Reader reader, long length) throws SQLException {
+        delegate.updateNClob(columnIndex, reader, length);
     }
 
     @Override
-    public void updateNClob(int a0, Reader a1) throws SQLException {
-        delegate.updateNClob(a0, a1);
+    public void updateNClob(int columnIndex, Reader reader) throws SQLException {
+        delegate.updateNClob(columnIndex, reader);
     }
 
     @Override
-    public void updateNClob(int a0, NClob a1) throws SQLException {
-        delegate.updateNClob(a0, a1);
+    public void updateNClob(int columnIndex, NClob nClob) throws SQLException {
+        delegate.updateNClob(columnIndex, nClob);
     }
 
     @Override
-    public void updateNString(String a0, String a1) throws SQLException {
-        delegate.updateNString(a0, a1);
+    public void updateNString(String columnLabel, String nString) throws SQLException {
+        delegate.updateNString(columnLabel, nString);
     }
 
     @Override
-    public void updateNString(int a0, String a1) throws SQLException {
-        delegate.updateNString(a0, a1);
+    public void updateNString(int columnIndex, String nString) throws SQLException {
+        delegate.updateNString(columnIndex, nString);
     }
 
     @Override
-    public void updateNull(String a0) throws SQLException {
-        delegate.updateNull(a0);
+    public void updateNull(String columnLabel) throws SQLException {
+        delegate.updateNull(columnLabel);
     }
 
     @Override
-    public void updateNull(int a0) throws SQLException {
-        delegate.updateNull(a0);
+    public void updateNull(int columnIndex) throws SQLException {
+        delegate.updateNull(columnIndex);
     }
 
     @Override
-    public void updateObject(String a0, Object a1, int a2) throws SQLException {
-        delegate.updateObject(a0, a1, a2);
+    public void updateObject(String columnLabel, Object x, int scaleOrLength) throws SQLException {
+        delegate.updateObject(columnLabel, x, scaleOrLength);
     }
 
     @Override
-    public void updateObject(String a0, Object a1, SQLType a2, int a3) throws SQLException {
-        delegate.updateObject(a0, a1, a2, a3);
+    public void updateObject(String columnLabel, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+        delegate.updateObject(columnLabel, x, targetSqlType, scaleOrLength);
     }
 
     @Override
-    public void updateObject(String a0, Object a1, SQLType a2) throws SQLException {
-        delegate.updateObject(a0, a1, a2);
+    public void updateObject(String columnLabel, Object x, SQLType targetSqlType) throws SQLException {
+        delegate.updateObject(columnLabel, x, targetSqlType);
     }
 
     @Override
-    public void updateObject(String a0, Object a1) throws SQLException {
-        delegate.updateObject(a0, a1);
+    public void updateObject(String columnLabel, Object x) throws SQLException {
+        delegate.updateObject(columnLabel, x);
     }
 
     @Override
-    public void updateObject(int a0, Object a1, int a2) throws SQLException {
-        delegate.updateObject(a0, a1, a2);
+    public void updateObject(int columnIndex, Object x, int scaleOrLength) throws SQLException {
+        delegate.updateObject(columnIndex, x, scaleOrLength);
     }
 
     @Override
-    public void updateObject(int a0, Object a1, SQLType a2, int a3) throws SQLException {
-        delegate.updateObject(a0, a1, a2, a3);
+    public void updateObject(int columnIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
+        delegate.updateObject(columnIndex, x, targetSqlType, scaleOrLength);
     }
 
     @Override
-    public void updateObject(int a0, Object a1, SQLType a2) throws SQLException {
-        delegate.updateObject(a0, a1, a2);
+    public void updateObject(int columnIndex, Object x, SQLType targetSqlType) throws SQLException {
+        delegate.updateObject(columnIndex, x, targetSqlType);
     }
 
     @Override
-    public void updateObject(int a0, Object a1) throws SQLException {
-        delegate.updateObject(a0, a1);
+    public void updateObject(int columnIndex, Object x) throws SQLException {
+        delegate.updateObject(columnIndex, x);
     }
 
     @Override
-    public void updateRef(String a0, Ref a1) throws SQLException {
-        delegate.updateRef(a0, a1);
+    public void updateRef(String columnLabel, Ref x) throws SQLException {
+        delegate.updateRef(columnLabel, x);
     }
 
     @Override
-    public void updateRef(int a0, Ref a1) throws SQLException {
-        delegate.updateRef(a0, a1);
+    public void updateRef(int columnIndex, Ref x) throws SQLException {
+        delegate.updateRef(columnIndex, x);
     }
 
     @Override
@@ -1012,63 +1012,63 @@ final class ServingResultSet implements ResultSet {
     }
 
     @Override
-    public void updateRowId(String a0, RowId a1) throws SQLException {
-        delegate.updateRowId(a0, a1);
+    public void updateRowId(String columnLabel, RowId x) throws SQLException {
+        delegate.updateRowId(columnLabel, x);
     }
 
     @Override
-    public void updateRowId(int a0, RowId a1) throws SQLException {
-        delegate.updateRowId(a0, a1);
+    public void updateRowId(int columnIndex, RowId x) throws SQLException {
+        delegate.updateRowId(columnIndex, x);
     }
 
     @Override
-    public void updateSQLXML(String a0, SQLXML a1) throws SQLException {
-        delegate.updateSQLXML(a0, a1);
+    public void updateSQLXML(String columnLabel, SQLXML xmlObject) throws SQLException {
+        delegate.updateSQLXML(columnLabel, xmlObject);
     }
 
     @Override
-    public void updateSQLXML(int a0, SQLXML a1) throws SQLException {
-        delegate.updateSQLXML(a0, a1);
+    public void updateSQLXML(int columnIndex, SQLXML xmlObject) throws SQLException {
+        delegate.updateSQLXML(columnIndex, xmlObject);
     }
 
     @Override
-    public void updateShort(String a0, short a1) throws SQLException {
-        delegate.updateShort(a0, a1);
+    public void updateShort(String columnLabel, short x) throws SQLException {
+        delegate.updateShort(columnLabel, x);
     }
 
     @Override
-    public void updateShort(int a0, short a1) throws SQLException {
-        delegate.updateShort(a0, a1);
+    public void updateShort(int columnIndex, short x) throws SQLException {
+        delegate.updateShort(columnIndex, x);
     }
 
     @Override
-    public void updateString(String a0, String a1) throws SQLException {
-        delegate.updateString(a0, a1);
+    public void updateString(String columnLabel, String x) throws SQLException {
+        delegate.updateString(columnLabel, x);
     }
 
     @Override
-    public void updateString(int a0, String a1) throws SQLException {
-        delegate.updateString(a0, a1);
+    public void updateString(int columnIndex, String x) throws SQLException {
+        delegate.updateString(columnIndex, x);
     }
 
     @Override
-    public void updateTime(String a0, Time a1) throws SQLException {
-        delegate.updateTime(a0, a1);
+    public void updateTime(String columnLabel, Time x) throws SQLException {
+        delegate.updateTime(columnLabel, x);
     }
 
     @Override
-    public void updateTime(int a0, Time a1) throws SQLException {
-        delegate.updateTime(a0, a1);
+    public void updateTime(int columnIndex, Time x) throws SQLException {
+        delegate.updateTime(columnIndex, x);
     }
 
     @Override
-    public void updateTimestamp(String a0, Timestamp a1) throws SQLException {
-        delegate.updateTimestamp(a0, a1);
+    public void updateTimestamp(String columnLabel, Timestamp x) throws SQLException {
+        delegate.updateTimestamp(columnLabel, x);
     }
 
     @Override
-    public void updateTimestamp(int a0, Timestamp a1) throws SQLException {
-        delegate.updateTimestamp(a0, a1);
+    public void updateTimestamp(int columnIndex, Timestamp x) throws SQLException {
+        delegate.updateTimestamp(columnIndex, x);
     }
 
     @Override
