@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.nio.file.StandardCopyOption;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 
 /** A file that cannot be opened, published over a good snapshot, never breaks readers. */
 class FailoverTest {
@@ -153,6 +157,25 @@ class FailoverTest {
                 break;
             default:
                 throw new IllegalArgumentException(kind);
+        }
+    }
+
+    @Test
+    void anEndedFailureDoesNotCountTowardsTheStalenessOfALaterOne() throws Exception {
+        String url = SnapshotFiles.url(target, "serving_max_staleness_ms=300");
+        try (Connection c = DriverManager.getConnection(url); Statement s = c.createStatement()) {
+            Path aside = dir.resolve("aside.duckdb");
+            Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+            assertEquals(1, SnapshotFiles.read(s).version, "missing file: the last good snapshot is served");
+            Files.move(aside, target, StandardCopyOption.ATOMIC_MOVE);
+            assertEquals(1, SnapshotFiles.read(s).version, "the same file is back: no failure any more");
+            long until = System.nanoTime() + Duration.ofMillis(500).toNanos();
+            while (System.nanoTime() < until) {
+                assertEquals(1, SnapshotFiles.read(s).version);
+            }
+            SnapshotFiles.publishJunk(target);
+            assertDoesNotThrow(() -> SnapshotFiles.read(s),
+                    "a junk file published just now is reported as unreadable for longer than 300 ms");
         }
     }
 }

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import java.nio.file.StandardCopyOption;
 
 /** The JDBC surface real clients (pools, BI tools, Spring) rely on. */
 class ServingConnectionTest {
@@ -385,6 +386,34 @@ class ServingConnectionTest {
             assertEquals("jdbc:duckdb-serving:" + target, md.getURL());
             assertEquals("DuckDB", md.getDatabaseProductName());
             assertTrue(md.getDriverName().contains("duckdb-serving"), md.getDriverName());
+        }
+    }
+
+    @Test
+    void closingTheConnectionClosesItsMetaDataResultSetsAndLetsGoOfTheOldFile() throws Exception {
+        ResultSet tables;
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            tables = c.getMetaData().getTables(null, null, "%", null);
+        }
+        try {
+            assertTrue(tables.isClosed(), "a metadata result set of a closed connection is still open");
+            SnapshotFiles.publish(target, 2);
+            try (Connection other = DriverManager.getConnection(SnapshotFiles.url(target))) {
+                assertEquals(2, SnapshotFiles.readVersion(other));
+                Poll.until(Duration.ofSeconds(2), "no deleted snapshot file stays open after its connection closed",
+                        () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+            }
+        } finally {
+            tables.close();
+        }
+    }
+
+    @Test
+    void preparedExecuteUpdateSetsTheUpdateCount() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target));
+             PreparedStatement ps = c.prepareStatement("CREATE TEMP TABLE scratch AS SELECT * FROM range(3)")) {
+            assertEquals(3, ps.executeUpdate());
+            assertEquals(3, ps.getUpdateCount());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static io.duckserving.jdbc.ServingPropertyTest.setting;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -16,6 +17,10 @@ import java.sql.Statement;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 
 /** Session state (JDBC setters, SET, USE) replays on the new snapshot; temporary objects pin. */
 class SessionStateSwapTest {
@@ -176,6 +181,69 @@ class SessionStateSwapTest {
         try (ResultSet rs = s.executeQuery("SELECT answer FROM scratch")) {
             rs.next();
             return rs.getInt(1);
+        }
+    }
+
+    @Test
+    void idleConnectionWhoseSessionStateCannotBeReplayedStaysUsable() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            c.setSchema("other");
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT v FROM o")) {
+                assertTrue(rs.next());
+                assertEquals(1, rs.getInt(1));
+            }
+            publishWithoutSchemaOther(2);
+            try (Connection other = DriverManager.getConnection(SnapshotFiles.url(target))) {
+                assertEquals(2, SnapshotFiles.readVersion(other), "this connection's swap lets go of the idle one");
+            }
+            try {
+                c.createStatement().executeQuery("SELECT 42").close();
+            } catch (SQLException once) {
+                // Failing once to report the lost schema is acceptable; failing forever is not.
+            }
+            assertDoesNotThrow(() -> c.setSchema("main"),
+                    "the user cannot even reset the schema: every call replays the failing setSchema first");
+            assertEquals(2, SnapshotFiles.readVersion(c));
+        }
+    }
+
+    private void publishWithoutSchemaOther(int version) throws Exception {
+        Path temp = SnapshotFiles.tempBeside(target);
+        try (Connection w = DriverManager.getConnection("jdbc:duckdb:" + temp); Statement s = w.createStatement()) {
+            s.execute("CREATE TABLE t AS SELECT i::INTEGER AS id, " + version + "::INTEGER AS v FROM range("
+                    + SnapshotFiles.DEFAULT_ROWS + ") r(i)");
+            s.execute("CREATE TABLE meta AS SELECT " + version + "::INTEGER AS version, "
+                    + SnapshotFiles.DEFAULT_ROWS + "::BIGINT AS row_count");
+            s.execute("CHECKPOINT");
+        }
+        SnapshotFiles.moveOver(temp, target);
+    }
+
+    @Test
+    void temporaryTableCreatedAfterTheFirstStatementOfAScriptPinsTheConnection() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SELECT 1; CREATE TEMP TABLE scratch AS SELECT 42 AS answer");
+            SnapshotFiles.publish(target, 2);
+            assertDoesNotThrow(() -> {
+                try (ResultSet rs = s.executeQuery("SELECT answer FROM scratch")) {
+                    assertTrue(rs.next());
+                }
+            }, "the temporary table was lost silently when the connection moved to snapshot 2");
+        }
+    }
+
+    @Test
+    void everySetVariableSurvivesASwap() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("SET VARIABLE region = 'north'");
+            s.execute("SET VARIABLE year = 2024");
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            try (ResultSet rs = s.executeQuery("SELECT getvariable('region'), getvariable('year')")) {
+                assertTrue(rs.next());
+                assertEquals("north", rs.getString(1), "variable region was lost at the swap");
+                assertEquals(2024, rs.getInt(2));
+            }
         }
     }
 }
