@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -26,15 +25,15 @@ final class AttachedFileSource implements SnapshotSource {
 
     private final Path source;
     private final List<String> schemas;
-    private final Duration wait;
+    private final Deadline deadline;
     private final Consumer<String> progress;
     private String sourceAlias;
     private final List<SourceTable> tables = new ArrayList<>();
 
-    AttachedFileSource(Path source, List<String> schemas, Duration wait, Consumer<String> progress) {
+    AttachedFileSource(Path source, List<String> schemas, Deadline deadline, Consumer<String> progress) {
         this.source = source;
         this.schemas = schemas;
-        this.wait = wait;
+        this.deadline = deadline;
         this.progress = progress;
     }
 
@@ -57,7 +56,6 @@ final class AttachedFileSource implements SnapshotSource {
     }
 
     private void attachWaitingForWriter(Connection work) throws ExportException {
-        long deadline = System.nanoTime() + wait.toNanos();
         boolean announced = false;
         while (true) {
             // A failed ATTACH closes DuckDB's Statement: use a fresh one per attempt.
@@ -79,17 +77,18 @@ final class AttachedFileSource implements SnapshotSource {
                     throw new ExportException(ExportException.Reason.INVALID_REQUEST, "cannot open source " + source
                             + " read-only: " + message + "; check that it is a DuckDB database file", e);
                 }
-                if (System.nanoTime() - deadline >= 0) {
+                if (deadline.expired()) {
                     throw new ExportException(ExportException.Reason.SOURCE_LOCKED, "source " + source
-                            + " is locked by a writer" + holderOf(message) + "; waited " + wait.toSeconds()
-                            + " s. Run the export after the pipeline has finished, or raise --wait", e);
+                            + " is locked by a writer" + holderOf(message) + "; waited until the end of --wait ("
+                            + deadline.budget().toSeconds() + " s, counted from the start of the export). "
+                            + "Run the export after the pipeline has finished, or raise --wait", e);
                 }
                 if (!announced) {
                     progress.accept("source " + source + " is locked by a writer" + holderOf(message)
-                            + "; waiting up to " + wait.toSeconds() + " s");
+                            + "; waiting up to " + deadline.remainingSeconds() + " s");
                     announced = true;
                 }
-                sleep(LOCK_POLL_MILLIS);
+                sleep(Math.min(LOCK_POLL_MILLIS, Math.max(1, deadline.remainingNanos() / 1_000_000)));
             }
         }
     }

@@ -60,7 +60,10 @@ public final class ExportRequest {
         return schemas;
     }
 
-    /** How long to wait for a source locked by a writer, and for another exporter of the same target. */
+    /**
+     * How long to wait in all for another exporter of the same target and then for a source
+     * locked by a writer: one budget, counted from the start of the export.
+     */
     public Duration waitTimeout() {
         return waitTimeout;
     }

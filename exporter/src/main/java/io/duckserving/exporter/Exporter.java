@@ -41,7 +41,9 @@ public final class Exporter {
         Path target = request.target();
         checkTarget(request);
         AtomicPublisher publisher = new AtomicPublisher(target);
-        try (TargetLock lock = TargetLock.acquire(target, request.waitTimeout())) {
+        // One budget for both waits (target lock, then source lock): --wait bounds the whole wait.
+        Deadline deadline = Deadline.after(request.waitTimeout());
+        try (TargetLock lock = TargetLock.acquire(target, deadline)) {
             List<Path> leftovers = publisher.removeLeftovers();
             for (Path leftover : leftovers) {
                 request.progress().accept("removed leftover of an interrupted run: " + leftover);
@@ -49,7 +51,7 @@ public final class Exporter {
             String publishId = newPublishId();
             Path temp = publisher.tempFile(publishId);
             try {
-                Published published = writeSnapshot(request, publisher, publishId, temp);
+                Published published = writeSnapshot(request, deadline, publisher, publishId, temp);
                 request.progress().accept("checkpointed and closed " + temp);
                 publisher.seal(temp);
                 request.progress().accept("fsynced " + temp);
@@ -77,10 +79,10 @@ public final class Exporter {
     private record Published(List<CopiedTable> tables, Instant at, String source) {
     }
 
-    private static Published writeSnapshot(ExportRequest request, AtomicPublisher publisher, String publishId,
-            Path temp) throws ExportException {
+    private static Published writeSnapshot(ExportRequest request, Deadline deadline, AtomicPublisher publisher,
+            String publishId, Path temp) throws ExportException {
         try (Connection work = openWork(request, publisher, publishId);
-                SnapshotSource source = sourceOf(request)) {
+                SnapshotSource source = sourceOf(request, deadline)) {
             source.prepare(work);
             String alias = source.targetAlias();
             try (Statement st = work.createStatement()) {
@@ -136,9 +138,9 @@ public final class Exporter {
         return work;
     }
 
-    private static SnapshotSource sourceOf(ExportRequest request) {
+    private static SnapshotSource sourceOf(ExportRequest request, Deadline deadline) {
         if (request.source() != null) {
-            return new AttachedFileSource(request.source(), request.schemas(), request.waitTimeout(),
+            return new AttachedFileSource(request.source(), request.schemas(), deadline,
                     request.progress());
         }
         return new ArrowCopy(request.sourceConnection(), request.schemas(), request.progress());
