@@ -15,6 +15,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -24,6 +25,9 @@ import java.util.stream.Stream;
  * directory is fsynced so the rename itself survives a power cut.
  */
 final class AtomicPublisher {
+
+    private static final Pattern LEFTOVER_AFTER_PREFIX = Pattern.compile(
+            Exporter.PUBLISH_ID_PATTERN + "(\\.[a-z]+)*");
 
     private final Path target;
     private final Path directory;
@@ -51,16 +55,28 @@ final class AtomicPublisher {
     /** Removes what killed runs left behind. Call only while holding the target's lock. */
     List<Path> removeLeftovers() throws ExportException {
         List<Path> removed = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, tempPrefix + "*")) {
+        // No glob: the target's name may hold glob characters ("data[1]" would match "data1").
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             for (Path entry : entries) {
-                deleteRecursively(entry);
-                removed.add(entry);
+                if (isOurLeftover(entry.getFileName().toString())) {
+                    deleteRecursively(entry);
+                    removed.add(entry);
+                }
             }
         } catch (IOException e) {
             throw new ExportException(ExportException.Reason.FAILED, "cannot remove leftovers of an earlier run in "
                     + directory + ": " + e + "; delete the files named " + tempPrefix + "* by hand", e);
         }
         return removed;
+    }
+
+    /**
+     * Our prefix followed by a well-formed publish id and DuckDB's own suffixes (.wal, .spill):
+     * another target's name can start with our prefix, but then a well-formed id does not follow.
+     */
+    private boolean isOurLeftover(String name) {
+        return name.startsWith(tempPrefix)
+                && LEFTOVER_AFTER_PREFIX.matcher(name.substring(tempPrefix.length())).matches();
     }
 
     /** Removes this run's temporary files; used on failure, so it never throws. */

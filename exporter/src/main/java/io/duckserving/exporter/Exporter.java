@@ -34,6 +34,8 @@ public final class Exporter {
 
     private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
+    /** What {@link #newPublishId()} produces; the leftover clean-up recognises its files by it. */
+    static final String PUBLISH_ID_PATTERN = "[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public ExportReport export(ExportRequest request) throws ExportException {
