@@ -1,14 +1,19 @@
 package io.duckserving.exporter;
 
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
 
 /** Opening DuckDB the way the exporter needs it, and SQL text helpers. */
 final class DuckDb {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private DuckDb() {
     }
@@ -26,6 +31,25 @@ final class DuckDb {
         return DriverManager.getConnection("jdbc:duckdb:", props);
     }
 
+    /**
+     * The exporter's work connection. Its database gets a name of its own instead of DuckDB's
+     * default {@code memory}, which a lakehouse file named {@code memory.duckdb} needs for itself
+     * (the source keeps its catalog name so that views naming it still resolve).
+     */
+    static Connection openWorkDatabase() throws SQLException {
+        Connection conn = openInMemory();
+        try (Statement st = conn.createStatement()) {
+            String work = ident("serving_export_work_" + Long.toHexString(RANDOM.nextLong() >>> 1));
+            st.execute("ATTACH ':memory:' AS " + work);
+            st.execute("USE " + work);
+            st.execute("DETACH memory");
+        } catch (SQLException e) {
+            conn.close();
+            throw e;
+        }
+        return conn;
+    }
+
     /** A double-quoted SQL identifier. */
     static String ident(String name) {
         return '"' + name.replace("\"", "\"\"") + '"';
@@ -41,14 +65,24 @@ final class DuckDb {
     }
 
     /**
-     * The catalog name DuckDB gives a database file: its file name up to the first dot
-     * ({@code analytics.duckdb} -> {@code analytics}).
+     * The catalog name DuckDB gives a database file, mirroring its AttachedDatabase::ExtractDatabaseName:
+     * the first non-empty part of the file name split at dots ({@code analytics.duckdb} ->
+     * {@code analytics}, {@code .serving.duckdb} -> {@code serving}), and {@code _db} appended to
+     * the reserved names main, temp and system ({@code main.duckdb} -> {@code main_db}).
      */
     static String catalogName(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.indexOf('.');
-        return dot < 0 ? name : name.substring(0, dot);
+        String name = "";
+        for (String part : file.getFileName().toString().split("\\.")) {
+            if (!part.isEmpty()) {
+                name = part;
+                break;
+            }
+        }
+        // DuckDB compares these case-sensitively.
+        return RESERVED_CATALOGS.contains(name) ? name + "_db" : name;
     }
+
+    private static final Set<String> RESERVED_CATALOGS = Set.of("main", "temp", "system");
 
     static boolean sameName(String a, String b) {
         // DuckDB resolves identifiers case-insensitively.

@@ -115,7 +115,7 @@ public final class Exporter {
 
     private static Connection openWork(ExportRequest request, AtomicPublisher publisher, String publishId)
             throws SQLException, ExportException {
-        Connection work = DuckDb.openInMemory();
+        Connection work = DuckDb.openWorkDatabase();
         try (Statement st = work.createStatement()) {
             // Spill beside the snapshot (same disk, cleaned with the run) instead of the working directory.
             st.execute("SET temp_directory = " + DuckDb.literal(publisher.spillDirectory(publishId)));
