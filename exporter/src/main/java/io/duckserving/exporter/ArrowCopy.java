@@ -68,15 +68,13 @@ final class ArrowCopy implements SnapshotSource {
     public List<CopiedTable> copyInto(Connection work, String targetAlias) throws ExportException {
         List<CopiedTable> copied = new ArrayList<>();
         DuckDBConnection workDuck;
-        try (Statement st = work.createStatement()) {
+        try {
             workDuck = work.unwrap(DuckDBConnection.class);
-            for (String schema : SourceCatalog.schemasOf(tables, schemas)) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + DuckDb.ident(targetAlias) + "." + DuckDb.ident(schema));
-            }
         } catch (SQLException e) {
-            throw new ExportException(ExportException.Reason.FAILED, "cannot create the schemas in the snapshot: "
+            throw new ExportException(ExportException.Reason.FAILED, "the work connection is not DuckDB's: "
                     + e.getMessage(), e);
         }
+        SourceCatalog.createSchemas(work, targetAlias, tables, schemas);
         for (SourceTable table : tables) {
             long start = System.nanoTime();
             CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);

@@ -130,11 +130,9 @@ final class AttachedFileSource implements SnapshotSource {
 
     @Override
     public List<CopiedTable> copyInto(Connection work, String targetAlias) throws ExportException {
+        SourceCatalog.createSchemas(work, targetAlias, tables, schemas);
         List<CopiedTable> copied = new ArrayList<>();
         try (Statement st = work.createStatement()) {
-            for (String schema : SourceCatalog.schemasOf(tables, schemas)) {
-                st.execute("CREATE SCHEMA IF NOT EXISTS " + DuckDb.ident(targetAlias) + "." + DuckDb.ident(schema));
-            }
             for (SourceTable table : tables) {
                 long start = System.nanoTime();
                 CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
@@ -150,8 +148,8 @@ final class AttachedFileSource implements SnapshotSource {
                 progress.accept(SourceCatalog.progressLine(table, out.rows(), start));
             }
         } catch (SQLException e) {
-            throw new ExportException(ExportException.Reason.FAILED, "cannot create the schemas in the snapshot: "
-                    + e.getMessage(), e);
+            throw new ExportException(ExportException.Reason.FAILED, "cannot open a statement on the work "
+                    + "connection: " + e.getMessage(), e);
         }
         return copied;
     }

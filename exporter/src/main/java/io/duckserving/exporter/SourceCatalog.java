@@ -56,7 +56,7 @@ final class SourceCatalog {
     }
 
     /** The exported schemas in source spelling, including ones without tables. */
-    static Set<String> schemasOf(List<SourceTable> tables, List<String> requested) {
+    private static Set<String> schemasOf(List<SourceTable> tables, List<String> requested) {
         Set<String> schemas = new LinkedHashSet<>();
         for (String wanted : requested) {
             String spelled = wanted;
@@ -68,6 +68,19 @@ final class SourceCatalog {
             schemas.add(spelled);
         }
         return schemas;
+    }
+
+    /** Creates the exported schemas in the snapshot (also the ones without tables). */
+    static void createSchemas(Connection work, String targetAlias, List<SourceTable> tables, List<String> requested)
+            throws ExportException {
+        try (Statement st = work.createStatement()) {
+            for (String schema : schemasOf(tables, requested)) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS " + DuckDb.ident(targetAlias) + "." + DuckDb.ident(schema));
+            }
+        } catch (SQLException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot create the schemas in the snapshot: "
+                    + e.getMessage(), e);
+        }
     }
 
     static long count(Statement st, String sqlName) throws SQLException {
