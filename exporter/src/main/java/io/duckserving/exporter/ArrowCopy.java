@@ -144,15 +144,30 @@ final class ArrowCopy implements SnapshotSource {
         if (allocator != null) {
             allocator.close();
         }
-        try {
-            if (restoreAutoCommit) {
+        SQLException failure = null;
+        if (restoreAutoCommit) {
+            try {
                 // Only reads happened: ending the transaction either way is the same.
                 source.rollback();
                 source.setAutoCommit(true);
+            } catch (SQLException e) {
+                failure = e;
             }
-        } catch (SQLException e) {
+        }
+        if (live != null) {
+            try {
+                live.close();
+            } catch (SQLException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
             throw new ExportException(ExportException.Reason.FAILED, "cannot end the read transaction on the source "
-                    + "connection: " + e.getMessage(), e);
+                    + "connection or restore its settings: " + failure.getMessage(), failure);
         }
     }
 }

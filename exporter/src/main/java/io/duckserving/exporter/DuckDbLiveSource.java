@@ -13,19 +13,36 @@ import org.duckdb.DuckDBResultSet;
 /**
  * A live DuckDB connection: DuckDB exports its own results as Arrow ({@code arrowExportStream}),
  * and {@code DESCRIBE} gives the exact types (ENUM('a', 'b'), UUID, HUGEINT, STRUCT(...)) that
- * Arrow would lose.
+ * Arrow would lose. The export runs with {@code arrow_lossless_conversion} on: without it DuckDB
+ * silently turns BIT into other bits, drops TIMETZ offsets and sends UHUGEINT as a signed decimal.
+ * The connection's own value is put back afterwards.
  */
 final class DuckDbLiveSource implements LiveSource {
 
     private final Connection source;
     private final String catalog;
+    private final boolean previousLossless;
 
     DuckDbLiveSource(Connection source) throws SQLException {
         this.source = source;
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database()")) {
+        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT current_database(), current_setting('arrow_lossless_conversion')")) {
             rs.next();
             this.catalog = rs.getString(1);
+            this.previousLossless = rs.getBoolean(2);
         }
+        setLossless(true);
+    }
+
+    private void setLossless(boolean on) throws SQLException {
+        try (Statement st = source.createStatement()) {
+            st.execute("SET arrow_lossless_conversion = " + on);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        setLossless(previousLossless);
     }
 
     @Override
