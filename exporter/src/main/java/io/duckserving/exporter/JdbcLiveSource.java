@@ -51,8 +51,13 @@ final class JdbcLiveSource implements LiveSource {
     @Override
     public List<SourceTable> tables(String schema) throws SQLException {
         List<SourceTable> tables = new ArrayList<>();
-        try (ResultSet rs = meta.getTables(null, schema, "%", null)) {
+        // getTables takes a pattern: "a_b" would also match schema "axb". Escape it, and still
+        // compare exactly, for drivers that ignore the escape.
+        try (ResultSet rs = meta.getTables(null, schemaPattern(schema), "%", null)) {
             while (rs.next()) {
+                if (!schema.equals(rs.getString("TABLE_SCHEM"))) {
+                    continue;
+                }
                 String type = String.valueOf(rs.getString("TABLE_TYPE")).toUpperCase(Locale.ROOT);
                 boolean view = type.contains("VIEW");
                 // Plain tables and views only: no system tables, temporary tables, synonyms, aliases.
@@ -63,6 +68,14 @@ final class JdbcLiveSource implements LiveSource {
         }
         tables.sort((a, b) -> a.name().compareTo(b.name()));
         return tables;
+    }
+
+    private String schemaPattern(String schema) throws SQLException {
+        String escape = meta.getSearchStringEscape();
+        if (escape == null || escape.isEmpty()) {
+            return schema;
+        }
+        return schema.replace(escape, escape + escape).replace("_", escape + "_").replace("%", escape + "%");
     }
 
     @Override
@@ -88,6 +101,11 @@ final class JdbcLiveSource implements LiveSource {
 
     private String name(SourceTable table) {
         return ident(table.schema()) + "." + ident(table.name());
+    }
+
+    @Override
+    public void close() {
+        // Nothing was changed on the source connection.
     }
 
     private String ident(String name) {
