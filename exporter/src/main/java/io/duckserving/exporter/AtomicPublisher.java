@@ -149,8 +149,10 @@ final class AtomicPublisher {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         } catch (IOException e) {
-            throw new ExportException(ExportException.Reason.FAILED, "published " + target
-                    + " but cannot fsync its directory " + directory + ": " + e, e);
+            throw new ExportException(ExportException.Reason.PUBLISHED_NOT_DURABLE, "published " + target
+                    + " (readers see the new snapshot) but cannot fsync its directory " + directory + ": " + e
+                    + "; a power cut may bring back the previous snapshot: check the file system, then export again",
+                    e);
         }
     }
 

@@ -34,8 +34,12 @@ import picocli.CommandLine.Option;
             "1:the export failed (I/O error, full disk, verification); the target is untouched",
             "2:invalid arguments or request (missing source or schema, catalog clash, target directory)",
             "3:the source stayed locked by a writer for longer than --wait",
-            "4:another exporter held the target's lock file for longer than --wait"})
+            "4:another exporter held the target's lock file for longer than --wait",
+            "5:the snapshot was published, but its directory could not be fsynced (not yet durable)"})
 public final class ExportCommand implements Callable<Integer> {
+
+    /** A bound far beyond any real wait that keeps the deadline arithmetic in range. */
+    static final long MAX_WAIT_SECONDS = 366L * 24 * 3600;
 
     @Option(names = "--source", required = true, paramLabel = "FILE",
             description = "The lakehouse DuckDB file to read (opened read-only).")
@@ -50,8 +54,9 @@ public final class ExportCommand implements Callable<Integer> {
     List<String> schemas = new ArrayList<>();
 
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60",
-            description = "How long to wait for a source locked by a running pipeline, and for another exporter "
-                    + "of the same target. Default: ${DEFAULT-VALUE}.")
+            description = "How long to wait in all for another exporter of the same target and then for a source "
+                    + "locked by a running pipeline (one budget, at most " + MAX_WAIT_SECONDS + " = 366 days). "
+                    + "Default: ${DEFAULT-VALUE}.")
     long waitSeconds;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
@@ -85,8 +90,9 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (waitSeconds < 0) {
-            return fail(ExportException.Reason.INVALID_REQUEST, "--wait must be 0 or more seconds, not " + waitSeconds);
+        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
+            return fail(ExportException.Reason.INVALID_REQUEST, "--wait must be between 0 and " + MAX_WAIT_SECONDS
+                    + " seconds (366 days), not " + waitSeconds);
         }
         ExportRequest request;
         try {
@@ -115,10 +121,15 @@ public final class ExportCommand implements Callable<Integer> {
             return 0;
         } catch (ExportException e) {
             return fail(e.reason(), e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug or an unexpected library failure: still one line (and JSON), not a stack trace.
+            return fail(ExportException.Reason.FAILED, "unexpected " + e);
         }
     }
 
-    private int fail(ExportException.Reason reason, String message) {
+    private int fail(ExportException.Reason reason, String fullMessage) {
+        // DuckDB's messages span lines ("LINE 1: ...", "Candidate bindings"): the cause stays one line.
+        String message = oneLine(fullMessage);
         PrintWriter err = spec.commandLine().getErr();
         err.println("duckdb-serving-export: error: " + message);
         err.flush();
@@ -131,6 +142,10 @@ public final class ExportCommand implements Callable<Integer> {
             printJson(node);
         }
         return reason.exitCode();
+    }
+
+    static String oneLine(String message) {
+        return String.valueOf(message).strip().replaceAll("\\s*\\R\\s*", " ");
     }
 
     private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

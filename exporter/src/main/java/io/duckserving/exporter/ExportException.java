@@ -3,7 +3,8 @@ package io.duckserving.exporter;
 /**
  * Any failure of an export. The message names the file, schema or option at fault and says
  * what to do; {@link #reason()} tells callers (and the CLI's exit code) what kind of failure it was.
- * Whatever the reason, the published target is untouched and no temporary file is left behind.
+ * Whatever the reason, no temporary file is left behind, and the published target is untouched,
+ * except for {@link Reason#PUBLISHED_NOT_DURABLE}.
  */
 public class ExportException extends Exception {
 
@@ -16,7 +17,12 @@ public class ExportException extends Exception {
         /** A writer (the pipeline) held the source's lock for longer than the wait timeout. */
         SOURCE_LOCKED(3),
         /** Another exporter held the target's lock file for longer than the wait timeout. */
-        TARGET_LOCKED(4);
+        TARGET_LOCKED(4),
+        /**
+         * The new snapshot was renamed over the target (readers see it), but the directory could not
+         * be fsynced, so a power cut may still bring back the previous snapshot.
+         */
+        PUBLISHED_NOT_DURABLE(5);
 
         private final int exitCode;
 

@@ -162,7 +162,8 @@ public final class ExportRequest {
             }
             for (String schema : schemas) {
                 if (schema == null || schema.isBlank()) {
-                    throw new IllegalArgumentException("schema names must not be blank: " + schemas);
+                    throw new IllegalArgumentException("schema names (--schema) must not be blank: " + schemas
+                            + "; name a schema of the source");
                 }
             }
             return new ExportRequest(this);
