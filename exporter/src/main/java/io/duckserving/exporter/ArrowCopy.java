@@ -9,7 +9,9 @@ import java.util.function.Consumer;
 import org.apache.arrow.c.ArrowArrayStream;
 import org.apache.arrow.c.Data;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.ipc.ArrowReader;
 import org.duckdb.DuckDBConnection;
 
@@ -42,6 +44,7 @@ final class ArrowCopy implements SnapshotSource {
 
     @Override
     public void prepare(Connection work) throws ExportException {
+        allocator = openAllocator(); // first: fail before the source connection is touched
         try {
             live = source.isWrapperFor(DuckDBConnection.class) ? new DuckDbLiveSource(source)
                     : new JdbcLiveSource(source);
@@ -56,7 +59,22 @@ final class ArrowCopy implements SnapshotSource {
             throw new ExportException(ExportException.Reason.FAILED, "cannot read the catalog of the source connection ("
                     + description() + "): " + e.getMessage(), e);
         }
-        allocator = new RootAllocator();
+    }
+
+    /** Arrow's memory module reaches into java.nio; without the JVM option it fails at the first buffer. */
+    private static BufferAllocator openAllocator() throws ExportException {
+        try {
+            BufferAllocator root = new RootAllocator();
+            try (ArrowBuf probe = root.buffer(8)) {
+                MemoryUtil.directBuffer(probe.memoryAddress(), 8); // what the C Data stream reader needs
+            }
+            return root;
+        } catch (RuntimeException | LinkageError e) {
+            throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the live-connection route streams "
+                    + "through Arrow, which needs the JVM option --add-opens=java.base/java.nio=ALL-UNNAMED on "
+                    + "Java 17 and newer: add it to the java command (the exporter's -all jar carries it in its "
+                    + "manifest) (" + e + ")", e);
+        }
     }
 
     @Override

@@ -66,7 +66,7 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--memory-limit", paramLabel = "SIZE",
             description = "DuckDB memory limit for the copy, e.g. 2GB; beyond it DuckDB spills beside the target. "
-                    + "Default: DuckDB's (80% of RAM).")
+                    + "Default: DuckDB's (80%% of RAM).")
     String memoryLimit;
 
     @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")

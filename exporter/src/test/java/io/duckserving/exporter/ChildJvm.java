@@ -40,8 +40,14 @@ final class ChildJvm {
 
     /** A main class from the test class path in its own JVM. */
     static Process main(Class<?> mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(java(), "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+        return main(List.of("--add-opens=java.base/java.nio=ALL-UNNAMED"), mainClass, args);
+    }
+
+    /** A main class from the test class path in its own JVM with exactly these JVM options. */
+    static Process main(List<String> jvmOptions, Class<?> mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
