@@ -148,12 +148,15 @@ public final class Demo implements Callable<Integer> {
         while (System.nanoTime() < deadline) {
             Thread.sleep(Math.max(1, Math.min(1000, (deadline - System.nanoTime()) / 1_000_000)));
             long now = System.nanoTime();
+            if (now - lastNanos < 200_000_000L) {
+                continue; // the last sliver of the run: too short for a meaningful rate
+            }
             long queries = stats.queries.sum();
             DemoStats.SeenSnapshot seen = stats.newestSeen();
             long ageMillis = Instant.now().toEpochMilli() - seen.publishedAtEpochMillis();
             out.printf("[%3d s] %,7.0f queries/s | snapshot run %d, publish %s, age %,d ms | swaps published %d,"
                             + " seen %d | errors %d%n",
-                    (now - start) / 1_000_000_000L, (queries - lastQueries) / ((now - lastNanos) / 1e9),
+                    Math.round((now - start) / 1e9), (queries - lastQueries) / ((now - lastNanos) / 1e9),
                     seen.runId(), seen.publishId(), ageMillis, pipeline.runsPublished.sum(),
                     Math.max(0, stats.publishIdsSeen.size() - 1),
                     stats.readerErrors.sum() + stats.pipelineErrors.sum());
