@@ -84,15 +84,18 @@ public final class BenchmarkMain implements Callable<Integer> {
         Map<String, double[]> errors = new LinkedHashMap<>();
         for (RunResult r : results) {
             String label = r.getParams().getBenchmark().replaceAll(".*\\.", "");
-            int column = DriverBenchmark.SERVING.equals(r.getParams().getParam("driver")) ? 1 : 0;
-            byBenchmark.computeIfAbsent(label, k -> new double[2])[column] = r.getPrimaryResult().getScore();
-            errors.computeIfAbsent(label, k -> new double[2])[column] = r.getPrimaryResult().getScoreError();
+            String driver = r.getParams().getParam("driver");
+            int column = DriverBenchmark.SERVING.equals(driver) ? 1 : DriverBenchmark.SERVING_RATE_LIMITED.equals(driver) ? 2 : 0;
+            byBenchmark.computeIfAbsent(label, k -> new double[3])[column] = r.getPrimaryResult().getScore();
+            errors.computeIfAbsent(label, k -> new double[3])[column] = r.getPrimaryResult().getScoreError();
         }
         StringBuilder b = new StringBuilder();
-        b.append("| statement | `jdbc:duckdb:` read-only (µs/op) | `jdbc:duckdb-serving:` (µs/op) | serving / duckdb |\n");
-        b.append("| --- | ---: | ---: | ---: |\n");
-        byBenchmark.forEach((label, score) -> b.append(String.format("| %s | %.2f ± %.2f | %.2f ± %.2f | %.3f |%n",
-                describe(label), score[0], errors.get(label)[0], score[1], errors.get(label)[1], score[1] / score[0])));
+        b.append("| statement | `jdbc:duckdb:` read-only (µs/op) | `jdbc:duckdb-serving:` (µs/op) | serving / duckdb"
+                + " | serving, `serving_check_interval_ms=5` (µs/op) | rate-limited / duckdb |\n");
+        b.append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        byBenchmark.forEach((label, score) -> b.append(String.format("| %s | %.2f ± %.2f | %.2f ± %.2f | %.3f | %.2f ± %.2f | %.3f |%n",
+                describe(label), score[0], errors.get(label)[0], score[1], errors.get(label)[1], score[1] / score[0],
+                score[2], errors.get(label)[2], score[2] / score[0])));
         if (paired.length > 0) {
             b.append('\n');
             b.append("| statement (paired rounds, medians) | `jdbc:duckdb:` read-only (µs/op) | `jdbc:duckdb-serving:` (µs/op)"

@@ -42,10 +42,12 @@ public class DriverBenchmark {
 
     static final String DUCKDB = "duckdb";
     static final String SERVING = "duckdb-serving";
+    /** The serving driver with the file check rate-limited to once per 5 ms ({@code serving_check_interval_ms=5}). */
+    static final String SERVING_RATE_LIMITED = "duckdb-serving-5ms";
     static final int ROWS = 1_000_000;
     private static final int KEYS = 1 << 12;
 
-    @Param({DUCKDB, SERVING})
+    @Param({DUCKDB, SERVING, SERVING_RATE_LIMITED})
     public String driver;
 
     private Path directory;
@@ -61,6 +63,8 @@ public class DriverBenchmark {
         createItems(file);
         if (SERVING.equals(driver)) {
             connection = DriverManager.getConnection("jdbc:duckdb-serving:" + file);
+        } else if (SERVING_RATE_LIMITED.equals(driver)) {
+            connection = DriverManager.getConnection("jdbc:duckdb-serving:" + file + ";serving_check_interval_ms=5");
         } else {
             Properties readOnly = new Properties();
             readOnly.setProperty("duckdb.read_only", "true");
