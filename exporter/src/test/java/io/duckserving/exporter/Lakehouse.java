@@ -88,4 +88,13 @@ final class Lakehouse {
             return rs.getLong(1);
         }
     }
+
+    /** Exports {@code lake} to {@code target} with the library API (default schema when none given). */
+    static ExportReport export(Path lake, Path target, String... schemas) throws ExportException {
+        ExportRequest.Builder b = ExportRequest.builder().source(lake).target(target);
+        if (schemas.length > 0) {
+            b.schemas(List.of(schemas));
+        }
+        return new Exporter().export(b.build());
+    }
 }
