@@ -41,7 +41,7 @@ final class SnapshotRegistry {
     private final ReentrantLock openLock = new ReentrantLock();
     private final Set<SnapshotBinding> connections = ConcurrentHashMap.newKeySet();
     private volatile Snapshot current;
-    private volatile long nextCheckNanos;
+    private volatile long nextCheckNanos = System.nanoTime(); // nanoTime may be negative: never compare with 0
     /** The published file that last failed to open, so it is not retried on every statement. */
     private volatile OpenFailure failure;
     private ScheduledFuture<?> idleClose;
