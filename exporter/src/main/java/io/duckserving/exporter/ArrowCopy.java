@@ -96,7 +96,7 @@ final class ArrowCopy implements SnapshotSource {
         for (SourceTable table : tables) {
             long start = System.nanoTime();
             CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
-            try (Statement st = work.createStatement()) {
+            try (Statement st = work.createStatement(); CopyHeartbeat heartbeat = CopyHeartbeat.start(table, progress)) {
                 st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " (" + live.columnsOf(table) + ")");
                 String streamName = "serving_export_arrow_" + (++streamCounter);
                 try (StreamHandle ignored = streamInto(table, workDuck, streamName)) {

@@ -136,7 +136,7 @@ final class AttachedFileSource implements SnapshotSource {
             for (SourceTable table : tables) {
                 long start = System.nanoTime();
                 CopiedTable out = new CopiedTable(table.schema(), table.name(), 0);
-                try {
+                try (CopyHeartbeat ignored = CopyHeartbeat.start(table, progress)) {
                     st.execute("CREATE TABLE " + out.sqlName(targetAlias) + " AS SELECT * FROM "
                             + DuckDb.ident(sourceAlias) + "." + DuckDb.ident(table.schema()) + "."
                             + DuckDb.ident(table.name()));
