@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
@@ -86,6 +88,26 @@ final class Snapshot {
                 return new Snapshot(id, path, null, started, root, spill);
             }
             closeQuietly(root, spill);
+        }
+    }
+
+    /**
+     * DuckDB names the catalog after the file ({@code serving.duckdb} is catalog {@code serving});
+     * a schema of the same name makes every {@code serving.t} ambiguous, and DuckDB's own error
+     * does not say why. Logged once per path, with the fix.
+     */
+    void warnIfCatalogClashes() {
+        try (Statement st = root.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_database() FROM duckdb_schemas() "
+                     + "WHERE database_name = current_database() AND schema_name = current_database()")) {
+            if (rs.next()) {
+                String name = rs.getString(1);
+                LOG.warning(() -> path + " opens as catalog '" + name + "', the same name as a schema in it, so "
+                        + name + ".<table> is ambiguous to DuckDB. Publish the file under another name (the "
+                        + "exporter refuses such targets), e.g. analytics.duckdb.");
+            }
+        } catch (SQLException e) {
+            LOG.log(Level.FINE, "could not check the catalog name of " + path, e);
         }
     }
 

@@ -148,6 +148,9 @@ final class SnapshotRegistry {
                     throw new NoSuchFileException(path.toString());
                 }
                 Snapshot opened = Snapshot.open(path, options, spillRoot);
+                if (s == null) {
+                    opened.warnIfCatalogClashes(); // the file name never changes between publishes
+                }
                 install(opened);
                 return opened;
             } catch (SQLException | IOException | RuntimeException e) {

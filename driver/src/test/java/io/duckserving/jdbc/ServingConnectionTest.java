@@ -20,10 +20,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.duckdb.DuckDBConnection;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -415,5 +420,36 @@ class ServingConnectionTest {
             assertEquals(3, ps.executeUpdate());
             assertEquals(3, ps.getUpdateCount());
         }
+    }
+
+    /** A file named after a schema in it makes that schema ambiguous to DuckDB: the driver says why and how to fix it. */
+    @Test
+    void aFileNamedAfterItsSchemaIsReportedWithTheFix() throws Exception {
+        Path clash = dir.resolve("other.duckdb"); // the snapshot files hold a schema "other"
+        SnapshotFiles.publish(clash, 1);
+        List<String> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                warnings.add(record.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger("io.duckserving.jdbc");
+        logger.addHandler(handler);
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(clash))) {
+            assertEquals(1, SnapshotFiles.readVersion(c), "unqualified names still work");
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertTrue(warnings.stream().anyMatch(w -> w.contains(clash.toString()) && w.contains("'other'")
+                && w.contains("ambiguous") && w.contains("analytics.duckdb")), warnings.toString());
     }
 }
