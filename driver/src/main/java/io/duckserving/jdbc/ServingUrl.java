@@ -6,12 +6,14 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -77,6 +79,11 @@ final class ServingUrl {
             String lower = e.getKey().toLowerCase(Locale.ROOT);
             if (p != null) {
                 own.setProperty(p.getName(), e.getValue());
+            } else if (lower.startsWith("serving_")) {
+                throw new SQLException("Unknown property " + e.getKey() + ": the driver's properties are "
+                        + Arrays.stream(ServingProperty.values()).map(ServingProperty::getName)
+                                .collect(Collectors.joining(", ")) + ".",
+                        SqlStates.INVALID_PARAMETER);
             } else if (SESSION_OPTIONS.contains(lower)) {
                 sessionSql.add("SET " + lower + " = '" + e.getValue().replace("'", "''") + "'");
             } else if (!IGNORED.contains(lower)) {

@@ -161,6 +161,11 @@ final class SnapshotRegistry {
                             + path + ": " + f.message);
                 }
                 if (s == null) {
+                    if (isBadOption(f.message)) {
+                        throw new SQLException("DuckDB refused an option for " + path + ": " + f.message
+                                + ". Fix it in the URL (;key=value) or the connection Properties.",
+                                SqlStates.INVALID_PARAMETER, e);
+                    }
                     throw new SQLNonTransientConnectionException("Cannot open DuckDB snapshot " + path + ": "
                             + f.message + ". Check that the exporter has published a complete DuckDB file there.",
                             SqlStates.CANNOT_CONNECT, e);
@@ -170,6 +175,11 @@ final class SnapshotRegistry {
         } finally {
             openLock.unlock();
         }
+    }
+
+    /** DuckDB's words for an unknown option or a bad option value, as opposed to a bad file. */
+    private static boolean isBadOption(String message) {
+        return message.contains("options were not recognized") || message.contains("configuration option");
     }
 
     private Snapshot staleOrThrow(Snapshot s, OpenFailure f, ServingUrl settings) throws SQLException {

@@ -253,4 +253,23 @@ class ServingPropertyTest {
             return rs.getString(1);
         }
     }
+
+    @Test
+    void aMisspelledDriverPropertyIsRefusedWithTheListOfRealOnes() {
+        SQLException e = assertThrows(SQLException.class,
+                () -> DriverManager.getConnection(SnapshotFiles.url(target, "serving_chek_interval_ms=5")));
+        assertEquals("22023", e.getSQLState());
+        assertTrue(e.getMessage().contains("serving_chek_interval_ms")
+                && e.getMessage().contains(ServingProperty.CHECK_INTERVAL_MS.getName()), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"thread=4", "threads=abc", "memory_limit=lots"})
+    void anOptionDuckDbRefusesIsReportedAsABadOptionNotABadFile(String option) {
+        SQLException e = assertThrows(SQLException.class,
+                () -> DriverManager.getConnection(SnapshotFiles.url(target, option)));
+        assertEquals("22023", e.getSQLState(), e.getMessage());
+        assertTrue(e.getMessage().contains(option.substring(0, option.indexOf('='))), e.getMessage());
+        assertTrue(e.getMessage().contains("URL"), "says where to fix it: " + e.getMessage());
+    }
 }
