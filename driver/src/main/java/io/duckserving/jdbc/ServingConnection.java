@@ -41,8 +41,8 @@ public final class ServingConnection implements Connection {
     private int networkTimeout;
     private volatile ServingMetaData metaData;
 
-    ServingConnection(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
-        this.binding = new SnapshotBinding(registry, settings);
+    ServingConnection(ServingUrl settings) throws SQLException {
+        this.binding = new SnapshotBinding(settings);
     }
 
     /** Before an execution; see {@link SnapshotBinding#enter}. Paired with {@link #exit()} in a finally block. */

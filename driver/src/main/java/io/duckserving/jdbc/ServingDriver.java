@@ -33,7 +33,7 @@ public final class ServingDriver implements Driver {
             return null;
         }
         ServingUrl parsed = ServingUrl.parse(url, info);
-        return new ServingConnection(SnapshotRegistry.of(parsed), parsed);
+        return new ServingConnection(parsed);
     }
 
     @Override

@@ -40,13 +40,12 @@ final class SnapshotBinding {
     private final Object warningsLock = new Object();
     private SQLWarning warnings;
 
-    SnapshotBinding(SnapshotRegistry registry, ServingUrl settings) throws SQLException {
-        this.registry = registry;
+    SnapshotBinding(ServingUrl settings) throws SQLException {
         this.settings = settings;
         for (String sql : settings.sessionSql) {
             state.recordSql(sql);
         }
-        registry.register(this);
+        this.registry = SnapshotRegistry.register(settings, this);
         try {
             enter(false);
             exit();

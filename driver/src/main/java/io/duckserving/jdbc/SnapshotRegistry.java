@@ -26,7 +26,10 @@ import java.util.logging.Logger;
 final class SnapshotRegistry {
     private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
     private static final ConcurrentHashMap<Key, SnapshotRegistry> REGISTRIES = new ConcurrentHashMap<>();
-    /** A registry nobody uses closes its snapshot after this long, so an idle JVM holds no file open. */
+    /**
+     * A registry nobody uses closes its snapshot and leaves the map after this long, so an idle
+     * JVM holds no file open and a long-lived one does not collect registries of old paths.
+     */
     private static final long IDLE_CLOSE_MILLIS = 10_000;
     /** Watches published files and closes unused snapshots; the work is a stat per path per interval. */
     private static final ScheduledExecutorService BACKGROUND = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -45,26 +48,42 @@ final class SnapshotRegistry {
     /** The published file that last failed to open, so it is not retried on every statement. */
     private volatile OpenFailure failure;
     private ScheduledFuture<?> idleClose;
+    private ScheduledFuture<?> watcher;
+    /** Left the map: a connection that finds it closed looks its path up again. */
+    private boolean closed;
+    private final Key key;
 
     /** The settings of the connection that created this registry, for the watcher's own checks. */
     private final ServingUrl watcherSettings;
 
-    private SnapshotRegistry(ServingUrl url) {
+    private SnapshotRegistry(ServingUrl url, Key key) {
+        this.key = key;
         this.path = url.path;
         this.options = url.duckDb;
         this.spillRoot = url.spillRoot;
         this.watcherSettings = url;
     }
 
-    static SnapshotRegistry of(ServingUrl url) {
-        return REGISTRIES.computeIfAbsent(new Key(url.path, url.duckDb), k -> {
-            SnapshotRegistry registry = new SnapshotRegistry(url);
-            if (url.watchIntervalMillis > 0) {
-                BACKGROUND.scheduleWithFixedDelay(registry::watch, url.watchIntervalMillis, url.watchIntervalMillis,
-                        TimeUnit.MILLISECONDS);
+    /** The registry of {@code url}'s path and DuckDB options, with {@code connection} registered in it. */
+    static SnapshotRegistry register(ServingUrl url, SnapshotBinding connection) {
+        while (true) {
+            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(new Key(url.path, url.duckDb), k -> {
+                SnapshotRegistry created = new SnapshotRegistry(url, k);
+                if (url.watchIntervalMillis > 0) {
+                    created.watcher = BACKGROUND.scheduleWithFixedDelay(created::watch, url.watchIntervalMillis,
+                            url.watchIntervalMillis, TimeUnit.MILLISECONDS);
+                }
+                return created;
+            });
+            if (registry.add(connection)) {
+                return registry;
             }
-            return registry;
-        });
+        }
+    }
+
+    /** Whether a registry of {@code path} (under any DuckDB options) is alive in this JVM. */
+    static boolean isKnown(Path path) {
+        return REGISTRIES.keySet().stream().anyMatch(k -> k.path.equals(path));
     }
 
     /**
@@ -205,13 +224,17 @@ final class SnapshotRegistry {
         }
     }
 
-    void register(SnapshotBinding connection) {
-        connections.add(connection);
+    private boolean add(SnapshotBinding connection) {
         synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            connections.add(connection);
             if (idleClose != null) {
                 idleClose.cancel(false);
                 idleClose = null;
             }
+            return true;
         }
     }
 
@@ -231,6 +254,11 @@ final class SnapshotRegistry {
                 idleClose = null;
                 if (!connections.isEmpty()) {
                     return;
+                }
+                closed = true;
+                REGISTRIES.remove(key, this);
+                if (watcher != null) {
+                    watcher.cancel(false);
                 }
             }
             Snapshot s = current;

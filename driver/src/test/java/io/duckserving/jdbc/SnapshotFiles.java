@@ -176,6 +176,11 @@ final class SnapshotFiles {
      * by a rename): Linux shows such descriptors in /proc/self/fd as "{@code <path> (deleted)}".
      */
     static List<String> openDeletedFiles(Path dir) throws IOException {
+        return openFiles(dir).stream().filter(link -> link.endsWith(" (deleted)")).toList();
+    }
+
+    /** Every file under {@code dir} this JVM holds open, as "fd -> path" ("(deleted)" when replaced). */
+    static List<String> openFiles(Path dir) throws IOException {
         String prefix = dir.toRealPath().toString();
         List<String> found = new ArrayList<>();
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(Paths.get("/proc/self/fd"))) {
@@ -186,7 +191,7 @@ final class SnapshotFiles {
                 } catch (IOException closedMeanwhile) {
                     continue;
                 }
-                if (link.startsWith(prefix) && link.endsWith(" (deleted)")) {
+                if (link.startsWith(prefix)) {
                     found.add(fd.getFileName() + " -> " + link);
                 }
             }

@@ -1,0 +1,41 @@
+package io.duckserving.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A path nobody reads any more: after the idle delay its snapshot closes (no file held open) and
+ * its registry and watcher go away, so a long-lived JVM does not collect them; the path works
+ * again at the next connect.
+ */
+class UnusedPathIT {
+    @TempDir
+    Path dir;
+
+    @Test
+    void anUnusedPathLetsGoOfItsFileAndItsRegistryAndWorksAgainLater() throws Exception {
+        Path target = dir.resolve("analytics.duckdb");
+        SnapshotFiles.publish(target, 1);
+        Path known = target.toRealPath();
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            assertTrue(SnapshotRegistry.isKnown(known));
+            assertFalse(SnapshotFiles.openFiles(dir).isEmpty(), "the snapshot's file is open while in use");
+        }
+        Poll.until(Duration.ofSeconds(20), "the unused path's snapshot closes and its registry goes away",
+                () -> !SnapshotRegistry.isKnown(known) && SnapshotFiles.openFiles(dir).isEmpty());
+
+        SnapshotFiles.publish(target, 2);
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
+            assertEquals(2, SnapshotFiles.readVersion(c), "the path is looked up afresh");
+        }
+    }
+}
