@@ -23,7 +23,9 @@ enum SqlKind {
     SCRIPT;
 
     static SqlKind of(String sql) {
-        if (sql.indexOf(';') >= 0 && statements(sql).size() > 1) {
+        int semicolon = sql.indexOf(';');
+        // A trailing semicolon (or one inside a string) is common; split only when more may follow.
+        if (semicolon >= 0 && skipBlanksAndComments(sql, semicolon) < sql.length() && statements(sql).size() > 1) {
             return SCRIPT;
         }
         return ofStatement(sql);
