@@ -39,7 +39,6 @@ final class Snapshot {
     final Object fileKey;
     /** {@link System#nanoTime()} just before the path was looked at for this open. */
     final long openStartedNanos;
-    final long openedAtMillis;
     private final DuckDBConnection root;
     private final Path spillDirectory;
     private final AtomicInteger references = new AtomicInteger(1);
@@ -53,7 +52,6 @@ final class Snapshot {
         this.openStartedNanos = openStartedNanos;
         this.root = root;
         this.spillDirectory = spillDirectory;
-        this.openedAtMillis = System.currentTimeMillis();
     }
 
     /**
