@@ -19,12 +19,26 @@ final class DuckDbOptions {
     private static final String EXTERNAL_ACCESS = "enable_external_access";
     private static final String TEMP_DIRECTORY = "temp_directory";
     private static final String MEMORY_LIMIT = "memory_limit";
+    private static final String THREADS = "threads";
+    /**
+     * Options that would let SQL reach files (DuckDB's own allow-lists and file-system switches) or
+     * undo the settings lock: the driver sets these itself, from its own properties.
+     */
+    private static final java.util.Set<String> DRIVER_OWNED = java.util.Set.of("allowed_directories", "allowed_paths",
+            "allowed_configs", "lock_configuration", "disabled_filesystems");
+    /** More worker threads than this per core only costs memory and context switches. */
+    static final int MAX_THREADS_PER_CORE = 4;
 
     /** Passed-through options, keyed by lower-case name; sorted so equal configurations compare equal. */
     private final TreeMap<String, String> options;
 
-    private DuckDbOptions(TreeMap<String, String> options) {
+    private final boolean externalAccess;
+    private final boolean instanceSettings;
+
+    private DuckDbOptions(TreeMap<String, String> options, boolean externalAccess, boolean instanceSettings) {
         this.options = options;
+        this.externalAccess = externalAccess;
+        this.instanceSettings = instanceSettings;
     }
 
     /**
@@ -33,6 +47,11 @@ final class DuckDbOptions {
      */
     static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess, int memoryPercent)
             throws SQLException {
+        return of(passThrough, allowExternalAccess, false, memoryPercent);
+    }
+
+    static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess,
+            boolean allowInstanceSettings, int memoryPercent) throws SQLException {
         TreeMap<String, String> opts = new TreeMap<>();
         for (Map.Entry<String, String> e : passThrough.entrySet()) {
             String key = e.getKey().toLowerCase(Locale.ROOT);
@@ -58,6 +77,22 @@ final class DuckDbOptions {
             throw refused(EXTERNAL_ACCESS, "cannot be turned on directly",
                     "set " + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true instead");
         }
+        for (String owned : DRIVER_OWNED) {
+            if (opts.containsKey(owned)) {
+                throw refused(owned, "would open the file system to SQL or unlock instance-wide settings",
+                        "remove it; set " + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true to let SQL reach "
+                                + "files, or " + ServingProperty.ALLOW_INSTANCE_SETTINGS.getName()
+                                + "=true to let it change instance-wide settings");
+            }
+        }
+        String threads = opts.get(THREADS);
+        if (threads != null) {
+            checkThreads(threads);
+        }
+        String memory = opts.get(MEMORY_LIMIT);
+        if (memory != null) {
+            checkMemoryLimit(memory);
+        }
         if (opts.containsKey(TEMP_DIRECTORY)) {
             throw refused(TEMP_DIRECTORY, "would be shared by every snapshot of the file",
                     "set " + ServingProperty.SPILL_DIRECTORY.getName() + " instead: each snapshot gets its own "
@@ -71,7 +106,74 @@ final class DuckDbOptions {
         opts.putIfAbsent("autoinstall_known_extensions", "false");
         opts.putIfAbsent("autoload_known_extensions", "false");
         opts.putIfAbsent(MEMORY_LIMIT, defaultMemoryLimit(memoryPercent));
-        return new DuckDbOptions(opts);
+        return new DuckDbOptions(opts, allowExternalAccess, allowInstanceSettings);
+    }
+
+    private static void checkThreads(String value) throws SQLException {
+        int max = MAX_THREADS_PER_CORE * Runtime.getRuntime().availableProcessors();
+        long n;
+        try {
+            n = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw refused(THREADS, "is '" + value + "', not a whole number", "give 1 to " + max);
+        }
+        if (n < 1 || n > max) {
+            throw refused(THREADS, "is " + n + ", outside 1 to " + max + " (" + MAX_THREADS_PER_CORE
+                    + " per core of this machine)", "give 1 to " + max);
+        }
+    }
+
+    /** DuckDB reads a negative limit as "no limit" and a limit beyond RAM invites the OOM killer. */
+    private static void checkMemoryLimit(String value) throws SQLException {
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("(?i)\\s*(\\d+(?:\\.\\d+)?)\\s*(b|bytes|kb|kib|mb|mib|gb|gib|tb|tib|%)?\\s*").matcher(value);
+        String fix = "give a size such as 512MB or 4GB, or a percentage such as 40%, up to the machine's memory";
+        if (!m.matches()) {
+            throw refused(MEMORY_LIMIT, "is '" + value + "', not a size", fix);
+        }
+        double number = Double.parseDouble(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        if (unit.equals("%")) {
+            if (number <= 0 || number > 100) {
+                throw refused(MEMORY_LIMIT, "is " + value.trim() + ", not a percentage between 0 and 100", fix);
+            }
+            return;
+        }
+        double bytes = number * unitBytes(unit);
+        long total = totalMemory();
+        if (bytes < 16L * 1024 * 1024 || bytes > total) {
+            throw refused(MEMORY_LIMIT, "is " + value.trim() + ", outside 16MB to this machine's "
+                    + total / (1024 * 1024) + "MB", fix);
+        }
+    }
+
+    private static double unitBytes(String unit) {
+        switch (unit) {
+            case "kb": return 1e3;
+            case "kib": return 1024d;
+            case "mb": return 1e6;
+            case "mib": return 1024d * 1024;
+            case "gb": return 1e9;
+            case "gib": return 1024d * 1024 * 1024;
+            case "tb": return 1e12;
+            case "tib": return 1024d * 1024 * 1024 * 1024;
+            default: return 1;
+        }
+    }
+
+    private static long totalMemory() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize();
+    }
+
+    /** SQL may reach no file at all: the snapshot must be opened through a private name. */
+    boolean externalAccess() {
+        return externalAccess;
+    }
+
+    /** Whether SQL may change instance-wide settings; otherwise the configuration is locked after the open. */
+    boolean instanceSettings() {
+        return instanceSettings;
     }
 
     /** The properties for one DuckDB open, with the snapshot's own spill directory. */
@@ -84,12 +186,13 @@ final class DuckDbOptions {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof DuckDbOptions && ((DuckDbOptions) o).options.equals(options);
+        return o instanceof DuckDbOptions && ((DuckDbOptions) o).options.equals(options)
+                && ((DuckDbOptions) o).instanceSettings == instanceSettings;
     }
 
     @Override
     public int hashCode() {
-        return options.hashCode();
+        return options.hashCode() * 2 + (instanceSettings ? 1 : 0);
     }
 
     @Override
@@ -117,12 +220,12 @@ final class DuckDbOptions {
     }
 
     private static String defaultMemoryLimit(int percent) {
-        long total = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
+        long total = totalMemory();
         return Math.max(256, total / 100 * percent / (1024 * 1024)) + "MB";
     }
 
     private static SQLException refused(String key, String problem, String fix) {
-        return new SQLException("Option " + key + " " + problem + ": " + fix + ".", SqlStates.INVALID_PARAMETER);
+        return new SQLException("Option " + key + " " + problem + ": " + fix + " (in the URL's ;" + key
+                + "=... or the connection Properties).", SqlStates.INVALID_PARAMETER);
     }
 }

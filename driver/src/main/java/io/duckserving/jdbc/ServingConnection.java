@@ -64,6 +64,14 @@ public final class ServingConnection implements Connection {
         return binding.afterExecute(kind, sql, s);
     }
 
+    /** What {@code sql} does to the session; refuses it first if it would change every connection's settings. */
+    SqlKind kindOf(String sql) throws SQLException {
+        if (!binding.instanceSettingsAllowed()) {
+            SessionSettings.refuseGlobalScope(sql);
+        }
+        return SqlKind.of(sql);
+    }
+
     // ---- statements -------------------------------------------------------------------------
 
     @Override
@@ -115,6 +123,7 @@ public final class ServingConnection implements Connection {
 
     private PreparedStatement prepare(String sql, ServingPreparedStatement.Preparer preparer) throws SQLException {
         checkOpen();
+        kindOf(sql);
         ServingPreparedStatement ps = new ServingPreparedStatement(this, sql, preparer);
         SnapshotSession s = enterForLookup();
         try {

@@ -29,11 +29,25 @@ public enum ServingProperty {
                     + "one already open. 0 turns the watcher off. Per path and DuckDB options, the first "
                     + "connection's value applies."),
     ALLOW_EXTERNAL_ACCESS("serving_allow_external_access", "false",
-            "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL). "
-                    + "Off by default because BI tools let their users type any SQL."),
+            "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL), the "
+                    + "published file and its .wal names included. Off by default because BI tools let their users "
+                    + "type any SQL."),
+    ALLOW_INSTANCE_SETTINGS("serving_allow_instance_settings", "false",
+            "Allow SQL to change settings that act on every connection of the snapshot (SET memory_limit, "
+                    + "SET threads, SET GLOBAL ..., logging and profiling). Off by default: a reader's SQL may only "
+                    + "change its own session (TimeZone, search_path, ...). Turn on only for trusted single-user "
+                    + "setups; set such options in the URL instead."),
+    OPEN_TIMEOUT_MS("serving_open_timeout_ms", "5000",
+            "How long a statement waits for a newly published file to open. After that it runs on the last "
+                    + "good snapshot and the file counts as failed (retried after serving_retry_interval_ms); a "
+                    + "connection with no snapshot yet fails with 08001. At least 1."),
+    LOG_UNCLOSED_CONNECTIONS("serving_log_unclosed_connections", "false",
+            "Log where a connection was opened when it is garbage collected without being closed (it is "
+                    + "released either way)."),
     SPILL_DIRECTORY("serving_spill_directory", "",
-            "Root directory for DuckDB's spill files; each snapshot gets its own sub-directory, "
-                    + "removed when the snapshot closes. Empty means <java.io.tmpdir>/duckdb-serving."),
+            "Root directory for DuckDB's spill files (mode 0700, private to the OS user); each snapshot gets "
+                    + "its own sub-directory, removed when the snapshot closes, or by a later JVM when this one was "
+                    + "killed. Empty means <java.io.tmpdir>/duckdb-serving-<user>."),
     MEMORY_LIMIT_PERCENT("serving_memory_limit_percent", "40",
             "Default DuckDB memory_limit per snapshot, as a percentage of physical memory. Two snapshots "
                     + "are open during a swap, so 40 keeps both under DuckDB's usual 80%. An explicit "
@@ -112,7 +126,7 @@ public enum ServingProperty {
         DriverPropertyInfo info = new DriverPropertyInfo(name, get(props));
         info.description = description;
         info.required = false;
-        if (this == ALLOW_EXTERNAL_ACCESS) {
+        if (this == ALLOW_EXTERNAL_ACCESS || this == ALLOW_INSTANCE_SETTINGS || this == LOG_UNCLOSED_CONNECTIONS) {
             info.choices = new String[] {"true", "false"};
         }
         return info;

@@ -139,7 +139,7 @@ class ServingStatement implements Statement {
 
     @Override
     public ResultSet executeQuery(String sql) throws SQLException {
-        SqlKind kind = SqlKind.of(sql);
+        SqlKind kind = connection.kindOf(sql);
         SnapshotSession s = begin();
         try {
             ResultSet rs = physicalOn(s).executeQuery(sql);
@@ -154,7 +154,7 @@ class ServingStatement implements Statement {
 
     @Override
     public boolean execute(String sql) throws SQLException {
-        SqlKind kind = SqlKind.of(sql);
+        SqlKind kind = connection.kindOf(sql);
         SnapshotSession s = begin();
         try {
             Statement st = physicalOn(s);
@@ -179,7 +179,7 @@ class ServingStatement implements Statement {
 
     @Override
     public long executeLargeUpdate(String sql) throws SQLException {
-        SqlKind kind = SqlKind.of(sql);
+        SqlKind kind = connection.kindOf(sql);
         SnapshotSession s = begin();
         try {
             long count = physicalOn(s).executeLargeUpdate(sql);

@@ -1,6 +1,5 @@
 package io.duckserving.jdbc;
 
-import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -35,6 +34,8 @@ final class ServingUrl {
     final long retryIntervalNanos;
     final long maxStalenessNanos;
     final long watchIntervalMillis;
+    final long openTimeoutNanos;
+    final boolean logUnclosed;
     final Path spillRoot;
     final DuckDbOptions duckDb;
     /** {@code SET} statements every session starts with (TimeZone, Calendar). */
@@ -47,9 +48,17 @@ final class ServingUrl {
         this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
         this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_STALENESS_MS.getLong(own));
         this.watchIntervalMillis = ServingProperty.WATCH_INTERVAL_MS.getLong(own);
+        long openTimeout = ServingProperty.OPEN_TIMEOUT_MS.getLong(own);
+        if (openTimeout < 1) {
+            throw new SQLException("Invalid value '0' for property " + ServingProperty.OPEN_TIMEOUT_MS.getName()
+                    + ": expected a whole number of at least 1. Fix it in the URL or the connection Properties.",
+                    SqlStates.INVALID_PARAMETER);
+        }
+        this.openTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(openTimeout);
+        this.logUnclosed = ServingProperty.LOG_UNCLOSED_CONNECTIONS.getBoolean(own);
         String spill = ServingProperty.SPILL_DIRECTORY.get(own);
         this.spillRoot = spill.isEmpty()
-                ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving")
+                ? SpillDirectories.defaultRoot()
                 : Paths.get(spill).toAbsolutePath();
         this.duckDb = duckDb;
     }
@@ -91,27 +100,19 @@ final class ServingUrl {
             }
         }
         boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
+        boolean instanceSettings = ServingProperty.ALLOW_INSTANCE_SETTINGS.getBoolean(own);
         int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
-        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, memoryPercent),
+        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, instanceSettings, memoryPercent),
                 List.copyOf(sessionSql));
     }
 
     /**
-     * One name per file for the registry: the directory resolved through symbolic links, the file
-     * name kept as given (the file itself is replaced by each publish, and may be a link that is
-     * flipped to publish). A missing directory keeps the plain absolute path; opening reports it.
+     * The path as given, made absolute: never resolved through symbolic links, because publishing
+     * may flip a link anywhere on it (a {@code current -> releases/42} directory, or the file
+     * itself), and every check must follow the link as it is at that moment.
      */
     private static Path canonical(Path given) {
-        Path absolute = given.toAbsolutePath().normalize();
-        Path parent = absolute.getParent();
-        if (parent == null || absolute.getFileName() == null) {
-            return absolute;
-        }
-        try {
-            return parent.toRealPath().resolve(absolute.getFileName());
-        } catch (IOException e) {
-            return absolute;
-        }
+        return given.toAbsolutePath().normalize();
     }
 
     /** The {@code Properties}, then the URL's options over them (the URL wins), as strings. */

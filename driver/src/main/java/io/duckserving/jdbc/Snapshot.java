@@ -1,10 +1,8 @@
 package io.duckserving.jdbc;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -29,6 +27,7 @@ final class Snapshot {
     private static final AtomicInteger OPEN = new AtomicInteger();
     /** A file replaced during our open is opened again, this many times at most. */
     private static final int OPEN_ATTEMPTS = 3;
+    private static final java.util.Set<Path> NO_LINK_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     final long id;
     final Path path;
@@ -41,11 +40,13 @@ final class Snapshot {
     final long openStartedNanos;
     private final DuckDBConnection root;
     private final Path spillDirectory;
+    private final PrivateLink link;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean retired;
 
     private Snapshot(long id, Path path, Object fileKey, long openStartedNanos, DuckDBConnection root,
-            Path spillDirectory) {
+            Path spillDirectory, PrivateLink link) {
+        this.link = link;
         this.id = id;
         this.path = path;
         this.fileKey = fileKey;
@@ -60,32 +61,83 @@ final class Snapshot {
      * know which one DuckDB got, so we open again. When files keep arriving faster than an open
      * takes, the last attempt is kept unverified: it holds the file seen before it or a newer one,
      * fresh enough for every statement that started before it, and the next check opens again.
+     *
+     * <p>Nothing that is not a regular file reaches DuckDB (a FIFO would block its open forever).
+     * Unless SQL may reach files, DuckDB opens the file through a {@link PrivateLink}, so the
+     * names DuckDB lets SQL write are not the published file's; where no link can be made, SQL is
+     * denied the local file system altogether (and so is spilling). Unless SQL may change
+     * instance-wide settings, the configuration is locked before any reader gets a connection.
      */
     static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
-        Files.createDirectories(spillRoot);
+        SpillDirectories.createPrivateDirectory(spillRoot);
+        SpillDirectories.removeAbandoned(spillRoot);
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
-            Object before = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            Object before = SnapshotFileCheck.check(path).fileKey();
             long id = SEQUENCE.incrementAndGet();
-            Path spill = spillRoot.resolve("snapshot-" + ProcessHandle.current().pid() + "-" + id);
-            DuckDBConnection root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + path,
-                    options.toProperties(spill.toString()));
+            String name = SpillDirectories.ownedName("snapshot-", id);
+            Path spill = spillRoot.resolve(name);
+            PrivateLink link = null;
+            boolean denyFiles = false;
+            if (!options.externalAccess()) {
+                try {
+                    link = PrivateLink.create(path, SpillDirectories.ownedName("", id));
+                } catch (IOException | UnsupportedOperationException e) {
+                    denyFiles = true;
+                    warnNoLink(path, e);
+                }
+            }
+            Object opened = link == null ? before : link.attributes.fileKey();
+            DuckDBConnection root;
+            try {
+                root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + (link == null ? path : link.link),
+                        options.toProperties(spill.toString()));
+            } catch (SQLException | RuntimeException e) {
+                if (link != null) {
+                    link.close();
+                }
+                throw e;
+            } finally {
+                if (link != null) {
+                    link.unlink();
+                }
+            }
             OPENED.incrementAndGet();
             OPEN.incrementAndGet();
             Object after;
             try {
+                if (denyFiles) {
+                    try (Statement st = root.createStatement()) {
+                        st.execute("SET disabled_filesystems = 'LocalFileSystem'");
+                    }
+                }
+                if (!options.instanceSettings()) {
+                    SessionSettings.lock(root);
+                }
                 after = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-            } catch (IOException | RuntimeException e) {
-                closeQuietly(root, spill);
+            } catch (SQLException | IOException | RuntimeException e) {
+                closeQuietly(root, spill, link);
                 throw e;
             }
-            if (before.equals(after)) {
-                return new Snapshot(id, path, before, started, root, spill);
+            if (before.equals(after) && before.equals(opened)) {
+                return new Snapshot(id, path, before, started, root, spill, link);
             }
             if (attempt == OPEN_ATTEMPTS) {
-                return new Snapshot(id, path, null, started, root, spill);
+                return new Snapshot(id, path, null, started, root, spill, link);
             }
-            closeQuietly(root, spill);
+            closeQuietly(root, spill, link);
+        }
+    }
+
+    private static void warnNoLink(Path path, Exception e) {
+        String message = path + ": cannot make a private link beside the published file (" + e
+                + "), so SQL is denied every local file for this snapshot, and DuckDB cannot spill to disk. Let "
+                + "readers create a directory beside the file (same user and file system as the file), or set "
+                + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true if every reader is trusted.";
+        if (NO_LINK_WARNED.add(path)) {
+            LOG.warning(message);
+        } else {
+            LOG.fine(message);
         }
     }
 
@@ -133,7 +185,7 @@ final class Snapshot {
 
     void release() {
         if (references.decrementAndGet() == 0) {
-            closeQuietly(root, spillDirectory);
+            closeQuietly(root, spillDirectory, link);
         }
     }
 
@@ -155,7 +207,7 @@ final class Snapshot {
         return OPEN.get();
     }
 
-    private static void closeQuietly(DuckDBConnection root, Path spill) {
+    private static void closeQuietly(DuckDBConnection root, Path spill, PrivateLink link) {
         try {
             root.close();
         } catch (SQLException | RuntimeException e) {
@@ -163,29 +215,9 @@ final class Snapshot {
         } finally {
             OPEN.decrementAndGet();
         }
-        deleteRecursively(spill);
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            LOG.log(Level.FINE, "could not remove spill directory " + dir, e);
+        SpillDirectories.deleteRecursively(spill);
+        if (link != null) {
+            link.close();
         }
     }
 

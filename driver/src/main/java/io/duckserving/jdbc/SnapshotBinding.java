@@ -309,6 +309,10 @@ final class SnapshotBinding {
         return registry.path();
     }
 
+    boolean instanceSettingsAllowed() {
+        return settings.duckDb.instanceSettings();
+    }
+
     @Override
     public String toString() {
         SnapshotSession s = session;

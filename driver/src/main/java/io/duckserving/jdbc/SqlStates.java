@@ -23,6 +23,9 @@ final class SqlStates {
     static final String INVALID_PARAMETER = "22023";
     static final String READ_ONLY = "25006";
     static final String GENERAL = "HY000";
+    static final String INSUFFICIENT_PRIVILEGE = "42501";
+    private static final java.util.regex.Pattern LOCKED_OPTION = java.util.regex.Pattern.compile(
+            "Cannot change configuration option \"+\"?([^\"]*)\"+ - the configuration has been locked");
 
     private SqlStates() {
     }
@@ -33,6 +36,10 @@ final class SqlStates {
             return e;
         }
         String message = e.getMessage() == null ? "" : e.getMessage();
+        java.util.regex.Matcher locked = LOCKED_OPTION.matcher(message);
+        if (locked.find()) {
+            return instanceSetting(locked.group(1), e);
+        }
         String state = stateOf(message);
         SQLException translated;
         switch (state.substring(0, 2)) {
@@ -121,6 +128,18 @@ final class SqlStates {
         }
         head.setNextWarning(w);
         return head;
+    }
+
+    /** A setting that acts on every connection of the snapshot, refused from SQL (42501). */
+    static SQLException instanceSetting(String setting, Throwable cause) {
+        String fix = setting.contains("logging") || setting.contains("profil") || setting.contains("log_")
+                || setting.contains("tracked_metrics")
+                ? " Logging and profiling show or print every connection's SQL, so they are off for readers."
+                : " Give it as a URL option instead (jdbc:duckdb-serving:<path>;" + setting + "=...): connections "
+                        + "with other options get a DuckDB instance of their own.";
+        return new SQLInvalidAuthorizationSpecException("Setting " + setting + " acts on every connection reading "
+                + "this snapshot, so SQL may not change it." + fix + " A trusted single-user setup may set "
+                + ServingProperty.ALLOW_INSTANCE_SETTINGS.getName() + "=true.", INSUFFICIENT_PRIVILEGE, cause);
     }
 
     static SQLException closed(String what) {

@@ -71,6 +71,15 @@ class ServingPropertyTest {
             case ALLOW_EXTERNAL_ACCESS:
                 assertFalse(p.getBoolean(empty), "external access is off by default");
                 break;
+            case ALLOW_INSTANCE_SETTINGS:
+                assertFalse(p.getBoolean(empty), "instance-wide settings are locked by default");
+                break;
+            case LOG_UNCLOSED_CONNECTIONS:
+                assertFalse(p.getBoolean(empty));
+                break;
+            case OPEN_TIMEOUT_MS:
+                assertTrue(p.getLong(empty) >= 1000, "an open may take a second the first time in a JVM");
+                break;
             case MEMORY_LIMIT_PERCENT:
                 int percent = p.getPercent(empty);
                 assertTrue(percent >= 1 && percent <= 50, "two snapshots live during a swap: " + percent);

@@ -176,7 +176,29 @@ final class SnapshotFiles {
      * by a rename): Linux shows such descriptors in /proc/self/fd as "{@code <path> (deleted)}".
      */
     static List<String> openDeletedFiles(Path dir) throws IOException {
-        return openFiles(dir).stream().filter(link -> link.endsWith(" (deleted)")).toList();
+        // The driver opens each snapshot through a private hard link it removes at once, so "(deleted)"
+        // alone proves nothing: a replaced file is one whose inode no file in dir still has.
+        List<Object> published = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                if (Files.isRegularFile(f)) {
+                    published.add(Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+                }
+            }
+        }
+        List<String> replaced = new ArrayList<>();
+        for (String open : openFiles(dir)) {
+            Path fd = Paths.get("/proc/self/fd", open.substring(0, open.indexOf(' ')));
+            try {
+                Object key = Files.readAttributes(fd, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+                if (open.endsWith(" (deleted)") && !published.contains(key)) {
+                    replaced.add(open);
+                }
+            } catch (IOException closedMeanwhile) {
+                // no longer held
+            }
+        }
+        return replaced;
     }
 
     /** Every file under {@code dir} this JVM holds open, as "fd -> path" ("(deleted)" when replaced). */

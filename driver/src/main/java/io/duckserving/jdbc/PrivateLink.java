@@ -1,0 +1,90 @@
+package io.duckserving.jdbc;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A private name for one open of a published file: a hard link in a directory of our own beside
+ * it, removed as soon as DuckDB has the file open.
+ *
+ * <p>Why: with external access off, DuckDB still lets SQL write and read the database's own path
+ * and its {@code .wal}, {@code .wal.checkpoint} and {@code .wal.recovery} names (measured on
+ * duckdb_jdbc 2.0.0.1: {@code COPY ... TO '<db>' (USE_TMP_FILE false)} truncates it). Opened
+ * through this link, those allowed names are the link's, which no longer exists: a {@code COPY}
+ * there creates a new file in our directory and the published file is out of reach. A symbolic
+ * link does not do: DuckDB resolves it and allows the real path. The link also pins the exact
+ * inode DuckDB opens, so nothing renamed over the path meanwhile (a FIFO included) can reach
+ * DuckDB.
+ */
+final class PrivateLink implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+    private static final String ROOT_PREFIX = ".duckdb-serving-";
+
+    /** The per-open directory; removed with whatever SQL wrote into it when the snapshot closes. */
+    final Path directory;
+    /** The link DuckDB opens, named as the published file so the catalog keeps its name. */
+    final Path link;
+    /** The linked file's attributes: exactly the inode DuckDB will open. */
+    final BasicFileAttributes attributes;
+
+    private PrivateLink(Path directory, Path link, BasicFileAttributes attributes) {
+        this.directory = directory;
+        this.link = link;
+        this.attributes = attributes;
+    }
+
+    /**
+     * Links the file now at {@code path} (followed through symbolic links) into a fresh private
+     * directory beside it. Throws {@link IOException} when that is impossible here (another file
+     * system for the real file, no write permission on its directory, a file system without hard
+     * links); the caller then falls back.
+     */
+    static PrivateLink create(Path path, String uniqueName) throws IOException {
+        Path real = path.toRealPath();
+        Path root = real.getParent().resolve(ROOT_PREFIX + SpillDirectories.userName());
+        SpillDirectories.createPrivateDirectory(root);
+        SpillDirectories.removeAbandoned(root);
+        Path dir = root.resolve(uniqueName);
+        Files.createDirectory(dir);
+        try {
+            Path link = dir.resolve(path.getFileName().toString());
+            Files.createLink(link, real);
+            BasicFileAttributes a = Files.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            PrivateLink created = new PrivateLink(dir, link, a);
+            if (!a.isRegularFile()) {
+                created.close();
+                throw new IOException(path + " is not a regular file");
+            }
+            return created;
+        } catch (IOException | RuntimeException e) {
+            SpillDirectories.deleteRecursively(dir);
+            throw e;
+        }
+    }
+
+    /** DuckDB has the file open: the name goes, so no SQL can reach the published inode through it. */
+    void unlink() {
+        try {
+            Files.deleteIfExists(link);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "could not remove the private link " + link, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        SpillDirectories.deleteRecursively(directory);
+    }
+
+    static boolean isPrivateRoot(Path p) {
+        Path name = p.getFileName();
+        return name != null && name.toString().startsWith(ROOT_PREFIX);
+    }
+}
