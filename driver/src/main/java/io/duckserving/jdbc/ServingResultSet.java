@@ -523,11 +523,8 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public int getHoldability() throws SQLException {
-        try {
-            return delegate.getHoldability();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        checkOpen(); // DuckDB does not answer; the result keeps its snapshot session over commit
+        return ServingConnection.HOLDABILITY;
     }
 
     @Override

@@ -1,12 +1,15 @@
 package io.duckserving.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DatabaseMetaData;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -113,7 +116,7 @@ class JdbcConformanceTest {
              PreparedStatement ps = c.prepareStatement("SELECT ?::VARCHAR");
              Statement duckSt = duck.createStatement(); Statement st = c.createStatement()) {
             List<String> refused = new ArrayList<>();
-            List<String> wrong = new ArrayList<>(compareRefusals(java.sql.DatabaseMetaData.class,
+            List<String> wrong = new ArrayList<>(compareRefusals(DatabaseMetaData.class,
                     duck::getMetaData, c::getMetaData, refused));
             int metaData = refused.size();
             wrong.addAll(compareRefusals(PreparedStatement.class, () -> duckPs, () -> ps, refused,
@@ -136,5 +139,81 @@ class JdbcConformanceTest {
         ResultSet rs = st.executeQuery("SELECT 1 AS i");
         rs.next();
         return rs;
+    }
+
+    @Test
+    void isolationAnswersAgreeAndEveryTransactionSeesOneSnapshot() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            DatabaseMetaData md = c.getMetaData();
+            assertEquals(Connection.TRANSACTION_SERIALIZABLE, md.getDefaultTransactionIsolation());
+            assertEquals(md.getDefaultTransactionIsolation(), c.getTransactionIsolation(), "a new connection has the default");
+            assertTrue(md.supportsTransactions());
+            c.setAutoCommit(false);
+            int version = 1;
+            for (int level : new int[] {Connection.TRANSACTION_NONE, Connection.TRANSACTION_READ_UNCOMMITTED,
+                    Connection.TRANSACTION_READ_COMMITTED, Connection.TRANSACTION_REPEATABLE_READ,
+                    Connection.TRANSACTION_SERIALIZABLE}) {
+                if (!md.supportsTransactionIsolationLevel(level)) {
+                    SQLException e = assertThrows(SQLFeatureNotSupportedException.class,
+                            () -> c.setTransactionIsolation(level), "level " + level + " is reported unsupported");
+                    assertEquals(SqlStates.NOT_SUPPORTED, e.getSQLState());
+                    continue;
+                }
+                c.setTransactionIsolation(level);
+                assertEquals(level, c.getTransactionIsolation(), "a supported level is honoured and reported");
+                // What is true at every level here: the transaction reads one snapshot, whatever is published.
+                assertEquals(version, SnapshotFiles.read(s).version);
+                SnapshotFiles.publish(target, ++version);
+                assertEquals(version - 1, SnapshotFiles.read(s).version, "level " + level + " reads one snapshot");
+                c.commit();
+                assertEquals(version, SnapshotFiles.read(s).version, "the next transaction reads the new one");
+                c.commit();
+            }
+            assertFalse(md.supportsTransactionIsolationLevel(Connection.TRANSACTION_NONE),
+                    "there are always transactions");
+            assertEquals(5, version, "four levels are supported");
+            assertEquals(SqlStates.INVALID_PARAMETER,
+                    assertThrows(SQLException.class, () -> c.setTransactionIsolation(3)).getSQLState());
+        }
+    }
+
+    @Test
+    void holdabilityAnswersAgreeWithResultsThatStayReadableAfterCommit() throws Exception {
+        try (Connection c = connect(); Statement s = c.createStatement();
+             Statement other = c.createStatement()) {
+            DatabaseMetaData md = c.getMetaData();
+            int holdability = c.getHoldability();
+            assertEquals(ResultSet.HOLD_CURSORS_OVER_COMMIT, holdability);
+            assertEquals(holdability, md.getResultSetHoldability());
+            assertTrue(md.supportsResultSetHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT));
+            assertFalse(md.supportsResultSetHoldability(ResultSet.CLOSE_CURSORS_AT_COMMIT));
+            assertEquals(SqlStates.NOT_SUPPORTED, assertThrows(SQLFeatureNotSupportedException.class,
+                    () -> c.setHoldability(ResultSet.CLOSE_CURSORS_AT_COMMIT)).getSQLState());
+            assertEquals(SqlStates.NOT_SUPPORTED, assertThrows(SQLFeatureNotSupportedException.class,
+                    () -> c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY,
+                            ResultSet.CLOSE_CURSORS_AT_COMMIT)).getSQLState());
+            c.setHoldability(ResultSet.HOLD_CURSORS_OVER_COMMIT);
+            try (Statement held = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY,
+                    ResultSet.HOLD_CURSORS_OVER_COMMIT)) {
+                assertEquals(holdability, held.getResultSetHoldability());
+            }
+
+            c.setAutoCommit(false);
+            try (ResultSet rs = s.executeQuery("SELECT id, v FROM t ORDER BY id")) {
+                assertEquals(holdability, rs.getHoldability());
+                assertEquals(holdability, s.getResultSetHoldability());
+                assertTrue(rs.next());
+                c.commit();
+                SnapshotFiles.publish(target, 2);
+                assertEquals(2, SnapshotFiles.read(other).version, "the connection moved on after commit");
+                c.commit();
+                int rows = 1;
+                while (rs.next()) {
+                    assertEquals(1, rs.getInt(2), "the held result still reads its own snapshot");
+                    rows++;
+                }
+                assertEquals(SnapshotFiles.DEFAULT_ROWS, rows, "every row is readable after commit");
+            }
+        }
     }
 }
