@@ -42,6 +42,8 @@ final class SnapshotBinding {
 
     SnapshotBinding(ServingUrl settings) throws SQLException {
         this.settings = settings;
+        this.autoCommit = settings.autoCommit;
+        state.setAutoCommit(autoCommit);
         for (String sql : settings.sessionSql) {
             state.recordSql(sql);
         }
