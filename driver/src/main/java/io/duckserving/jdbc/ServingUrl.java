@@ -102,7 +102,8 @@ final class ServingUrl {
                             + "(also on/off, yes/no, 1/0).", SqlStates.INVALID_PARAMETER);
                 }
             } else if (SESSION_OPTIONS.contains(lower)) {
-                sessionSql.add("SET " + lower + " = '" + e.getValue().replace("'", "''") + "'");
+                // The key as given (it is "timezone" or "calendar" in any case), so errors name it so.
+                sessionSql.add("SET " + e.getKey() + " = '" + e.getValue().replace("'", "''") + "'");
             } else if (!IGNORED.contains(lower)) {
                 passThrough.put(e.getKey(), e.getValue());
             }

@@ -315,4 +315,19 @@ class ServingPropertyTest {
         assertEquals("22023", e.getSQLState(), e.toString());
         assertTrue(e.getMessage().contains("jdbc_auto_commit") && e.getMessage().contains("maybe"), e.getMessage());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TimeZone=Europe/Pariss", "timezone=Mars/Olympus_Mons", "Calendar=gregorianx"})
+    void anUnknownTimeZoneOrCalendarFailsTheConnectWith22023NamingOptionAndValue(String option) {
+        String key = option.substring(0, option.indexOf('='));
+        String value = option.substring(option.indexOf('=') + 1);
+        Properties props = new Properties();
+        props.setProperty(key, value);
+        for (SQLException e : new SQLException[] {
+                assertThrows(SQLException.class, () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close()),
+                assertThrows(SQLException.class, () -> DriverManager.getConnection(SnapshotFiles.url(target), props).close())}) {
+            assertEquals("22023", e.getSQLState(), e.toString());
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains(value), e.getMessage());
+        }
+    }
 }
