@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLWarning;
 import java.sql.SQLXML;
 import java.sql.Savepoint;
@@ -37,7 +38,8 @@ public final class ServingConnection implements Connection {
     private final Properties clientInfo = new Properties();
     private SQLWarning warnings;
     private int isolation = TRANSACTION_SERIALIZABLE;
-    private int holdability = ResultSet.CLOSE_CURSORS_AT_COMMIT;
+    /** The only holdability there is: a result keeps its snapshot session, so commit never ends it. */
+    static final int HOLDABILITY = ResultSet.HOLD_CURSORS_OVER_COMMIT;
     private int networkTimeout;
     private volatile ServingMetaData metaData;
 
@@ -76,17 +78,18 @@ public final class ServingConnection implements Connection {
 
     @Override
     public Statement createStatement() throws SQLException {
-        return createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, holdability);
+        return createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY, HOLDABILITY);
     }
 
     @Override
     public Statement createStatement(int resultSetType, int resultSetConcurrency) throws SQLException {
-        return createStatement(resultSetType, resultSetConcurrency, holdability);
+        return createStatement(resultSetType, resultSetConcurrency, HOLDABILITY);
     }
 
     @Override
     public Statement createStatement(int type, int concurrency, int holdability) throws SQLException {
         checkOpen();
+        checkHoldability(holdability);
         return track(new ServingStatement(this, duck -> duck.createStatement(type, concurrency, holdability)));
     }
 
@@ -103,6 +106,8 @@ public final class ServingConnection implements Connection {
     @Override
     public PreparedStatement prepareStatement(String sql, int type, int concurrency, int holdability)
             throws SQLException {
+        checkOpen();
+        checkHoldability(holdability);
         return prepare(sql, duck -> duck.prepareStatement(sql, type, concurrency, holdability));
     }
 
@@ -219,21 +224,30 @@ public final class ServingConnection implements Connection {
         throw SqlStates.notSupported("Savepoints");
     }
 
-    /** Every level is honoured: a snapshot never changes, so each transaction is serializable. */
+    /**
+     * Every level but {@code TRANSACTION_NONE} is honoured: each transaction reads exactly one
+     * snapshot, which never changes, so it is serializable, and so satisfies every weaker level.
+     * The level asked for is the one reported. There are always transactions, so NONE is refused.
+     */
     @Override
     public void setTransactionIsolation(int level) throws SQLException {
         checkOpen();
-        switch (level) {
-            case TRANSACTION_NONE:
-            case TRANSACTION_READ_UNCOMMITTED:
-            case TRANSACTION_READ_COMMITTED:
-            case TRANSACTION_REPEATABLE_READ:
-            case TRANSACTION_SERIALIZABLE:
-                isolation = level;
-                return;
-            default:
-                throw new SQLException("Unknown transaction isolation level " + level, SqlStates.INVALID_PARAMETER);
+        if (supportsIsolation(level)) {
+            isolation = level;
+        } else if (level == TRANSACTION_NONE) {
+            throw new SQLFeatureNotSupportedException("TRANSACTION_NONE is not supported: every statement "
+                    + "runs in a transaction on one snapshot; use any other level (all are serializable here)",
+                    SqlStates.NOT_SUPPORTED);
+        } else {
+            throw new SQLException("Unknown transaction isolation level " + level + ": use one of the "
+                    + "Connection.TRANSACTION_ constants", SqlStates.INVALID_PARAMETER);
         }
+    }
+
+    /** The levels {@link #setTransactionIsolation} honours; what DatabaseMetaData reports too. */
+    static boolean supportsIsolation(int level) {
+        return level == TRANSACTION_READ_UNCOMMITTED || level == TRANSACTION_READ_COMMITTED
+                || level == TRANSACTION_REPEATABLE_READ || level == TRANSACTION_SERIALIZABLE;
     }
 
     @Override
@@ -288,19 +302,29 @@ public final class ServingConnection implements Connection {
         return true;
     }
 
+    /** Only {@link #HOLDABILITY}: a result set stays readable after commit, on the snapshot it started on. */
     @Override
     public void setHoldability(int holdability) throws SQLException {
         checkOpen();
-        if (holdability != ResultSet.CLOSE_CURSORS_AT_COMMIT && holdability != ResultSet.HOLD_CURSORS_OVER_COMMIT) {
-            throw new SQLException("Unknown holdability " + holdability, SqlStates.INVALID_PARAMETER);
+        checkHoldability(holdability);
+    }
+
+    private static void checkHoldability(int holdability) throws SQLException {
+        if (holdability == ResultSet.CLOSE_CURSORS_AT_COMMIT) {
+            throw new SQLFeatureNotSupportedException("CLOSE_CURSORS_AT_COMMIT is not supported: result "
+                    + "sets stay readable after commit (HOLD_CURSORS_OVER_COMMIT); close them yourself",
+                    SqlStates.NOT_SUPPORTED);
         }
-        this.holdability = holdability;
+        if (holdability != ResultSet.HOLD_CURSORS_OVER_COMMIT) {
+            throw new SQLException("Unknown holdability " + holdability + ": use ResultSet.HOLD_CURSORS_OVER_COMMIT",
+                    SqlStates.INVALID_PARAMETER);
+        }
     }
 
     @Override
     public int getHoldability() throws SQLException {
         checkOpen();
-        return holdability;
+        return HOLDABILITY;
     }
 
     @Override

@@ -201,7 +201,8 @@ final class ServingMetaData implements DatabaseMetaData {
 
     @Override
     public int getDefaultTransactionIsolation() throws SQLException {
-        return call(md -> md.getDefaultTransactionIsolation());
+        connection.checkOpen();
+        return Connection.TRANSACTION_SERIALIZABLE; // one immutable snapshot per transaction
     }
 
     @Override
@@ -406,7 +407,8 @@ final class ServingMetaData implements DatabaseMetaData {
 
     @Override
     public int getResultSetHoldability() throws SQLException {
-        return call(md -> md.getResultSetHoldability());
+        connection.checkOpen();
+        return ServingConnection.HOLDABILITY;
     }
 
     @Override
@@ -846,7 +848,8 @@ final class ServingMetaData implements DatabaseMetaData {
 
     @Override
     public boolean supportsResultSetHoldability(int holdability) throws SQLException {
-        return call(md -> md.supportsResultSetHoldability(holdability));
+        connection.checkOpen();
+        return holdability == ServingConnection.HOLDABILITY;
     }
 
     @Override
@@ -936,7 +939,8 @@ final class ServingMetaData implements DatabaseMetaData {
 
     @Override
     public boolean supportsTransactionIsolationLevel(int level) throws SQLException {
-        return call(md -> md.supportsTransactionIsolationLevel(level));
+        connection.checkOpen();
+        return ServingConnection.supportsIsolation(level);
     }
 
     @Override

@@ -28,6 +28,12 @@ final class ServingUrl {
     private static final Set<String> SESSION_OPTIONS = Set.of("timezone", "calendar");
     /** Keys that JDBC tools send and DuckDB has no use for (it has no authentication). */
     private static final Set<String> IGNORED = java.util.Set.of("user", "password");
+    /**
+     * DuckDB's option for the initial auto-commit of its connections. The driver owns auto-commit
+     * (SnapshotBinding), so it is taken here and never reaches DuckDB, whose duplicated connections
+     * would inherit it behind the driver's back.
+     */
+    static final String AUTO_COMMIT = "jdbc_auto_commit";
 
     final Path path;
     final long checkIntervalNanos;
@@ -40,9 +46,13 @@ final class ServingUrl {
     final DuckDbOptions duckDb;
     /** {@code SET} statements every session starts with (TimeZone, Calendar). */
     final List<String> sessionSql;
+    /** Initial auto-commit of each connection ({@value #AUTO_COMMIT}, default true). */
+    final boolean autoCommit;
 
-    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb, List<String> sessionSql) throws SQLException {
+    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb, List<String> sessionSql, boolean autoCommit)
+            throws SQLException {
         this.path = path;
+        this.autoCommit = autoCommit;
         this.sessionSql = sessionSql;
         this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));
         this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
@@ -83,6 +93,7 @@ final class ServingUrl {
         Properties own = new Properties();
         Map<String, String> passThrough = new LinkedHashMap<>();
         List<String> sessionSql = new ArrayList<>();
+        Boolean autoCommit = Boolean.TRUE;
         for (Map.Entry<String, String> e : options(url, info).entrySet()) {
             ServingProperty p = ServingProperty.forName(e.getKey());
             String lower = e.getKey().toLowerCase(Locale.ROOT);
@@ -93,8 +104,15 @@ final class ServingUrl {
                         + Arrays.stream(ServingProperty.values()).map(ServingProperty::getName)
                                 .collect(Collectors.joining(", ")) + ".",
                         SqlStates.INVALID_PARAMETER);
+            } else if (lower.equals(AUTO_COMMIT)) {
+                autoCommit = DuckDbOptions.parseBoolean(e.getValue());
+                if (autoCommit == null) {
+                    throw new SQLException("Option " + e.getKey() + " is '" + e.getValue() + "': use true or false "
+                            + "(also on/off, yes/no, 1/0).", SqlStates.INVALID_PARAMETER);
+                }
             } else if (SESSION_OPTIONS.contains(lower)) {
-                sessionSql.add("SET " + lower + " = '" + e.getValue().replace("'", "''") + "'");
+                // The key as given (it is "timezone" or "calendar" in any case), so errors name it so.
+                sessionSql.add("SET " + e.getKey() + " = '" + e.getValue().replace("'", "''") + "'");
             } else if (!IGNORED.contains(lower)) {
                 passThrough.put(e.getKey(), e.getValue());
             }
@@ -103,7 +121,7 @@ final class ServingUrl {
         boolean instanceSettings = ServingProperty.ALLOW_INSTANCE_SETTINGS.getBoolean(own);
         int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
         return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, instanceSettings, memoryPercent),
-                List.copyOf(sessionSql));
+                List.copyOf(sessionSql), autoCommit);
     }
 
     /**

@@ -55,6 +55,14 @@ final class SessionState {
      * moves, and is reported in the returned warning chain (null when all went well).
      */
     SQLWarning replay(DuckDBConnection duck) throws SQLException {
+        return replay(duck, false);
+    }
+
+    /**
+     * {@link #replay(DuckDBConnection)}, or, when {@code strict} (a connection's first session, which
+     * holds only the URL's options), the first refused entry fails with SQLState 22023 naming it.
+     */
+    SQLWarning replay(DuckDBConnection duck, boolean strict) throws SQLException {
         if (!autoCommit) {
             duck.setAutoCommit(false);
         }
@@ -74,6 +82,11 @@ final class SessionState {
                         duck.setSchema(e.value);
                     }
                 } catch (SQLException refused) {
+                    if (strict) {
+                        throw new SQLException("DuckDB refused option " + e.describeOption() + ": "
+                                + refused.getMessage() + ". Fix it in the URL (;key=value) or the connection "
+                                + "Properties.", SqlStates.INVALID_PARAMETER, refused);
+                    }
                     it.remove();
                     dropped = SqlStates.chain(dropped, new SQLWarning("The new snapshot refused this connection's "
                             + e.describe() + ", so it is no longer in effect: " + refused.getMessage()));
@@ -122,6 +135,11 @@ final class SessionState {
 
         String describe() {
             return sql != null ? "'" + sql + "'" : key + " '" + value + "'";
+        }
+
+        /** "TimeZone = 'Europe/Paris'" for the URL's "SET TimeZone = 'Europe/Paris'". */
+        String describeOption() {
+            return sql != null && key.startsWith("SET ") ? sql.substring("SET ".length()) : describe();
         }
     }
 }

@@ -31,6 +31,8 @@ final class SnapshotBinding {
     private final SessionState state = new SessionState();
     private volatile SnapshotSession session;
     private volatile boolean closed;
+    /** Set once the first session is open: until then the URL's session options must all apply. */
+    private boolean connected;
     private boolean autoCommit = true;
     /** A transaction is open (autocommit off and a statement ran, or BEGIN in SQL): stay on this snapshot. */
     private boolean inTransaction;
@@ -42,12 +44,15 @@ final class SnapshotBinding {
 
     SnapshotBinding(ServingUrl settings) throws SQLException {
         this.settings = settings;
+        this.autoCommit = settings.autoCommit;
+        state.setAutoCommit(autoCommit);
         for (String sql : settings.sessionSql) {
             state.recordSql(sql);
         }
         this.registry = SnapshotRegistry.register(settings, this);
         try {
             enter(false);
+            connected = true;
             exit();
         } catch (SQLException | RuntimeException e) {
             registry.unregister(this);
@@ -131,7 +136,7 @@ final class SnapshotBinding {
         while (true) {
             SnapshotSession fresh;
             try {
-                fresh = SnapshotSession.open(current, state);
+                fresh = SnapshotSession.open(current, state, !connected);
             } catch (SQLException e) {
                 if (old == null) {
                     throw SqlStates.translate(e);

@@ -25,13 +25,18 @@ final class SnapshotSession {
 
     /** A session on {@code snapshot} with {@code state} replayed, or null if the snapshot closed meanwhile. */
     static SnapshotSession open(Snapshot snapshot, SessionState state) throws SQLException {
+        return open(snapshot, state, false);
+    }
+
+    /** {@link #open(Snapshot, SessionState)}; {@code strict}: fail on a refused setting (see {@link SessionState#replay}). */
+    static SnapshotSession open(Snapshot snapshot, SessionState state, boolean strict) throws SQLException {
         DuckDBConnection duck = snapshot.connect();
         if (duck == null) {
             return null;
         }
         SQLWarning warnings;
         try {
-            warnings = state.replay(duck);
+            warnings = state.replay(duck, strict);
         } catch (SQLException | RuntimeException e) {
             try {
                 duck.close();

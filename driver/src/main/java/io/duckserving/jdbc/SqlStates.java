@@ -32,10 +32,17 @@ final class SqlStates {
 
     /** DuckDB's exception with an SQLState and the matching subclass; the original stays the cause. */
     static SQLException translate(SQLException e) {
+        String message = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof SQLFeatureNotSupportedException && !NOT_SUPPORTED.equals(e.getSQLState())) {
+            // DuckDB refuses dozens of JDBC methods this way, with no SQLState and the method name as message.
+            SQLException translated = new SQLFeatureNotSupportedException(
+                    message + " is not supported by DuckDB's JDBC driver", NOT_SUPPORTED, e);
+            translated.setNextException(e.getNextException());
+            return translated;
+        }
         if (e.getSQLState() != null) {
             return e;
         }
-        String message = e.getMessage() == null ? "" : e.getMessage();
         java.util.regex.Matcher locked = LOCKED_OPTION.matcher(message);
         if (locked.find()) {
             return instanceSetting(locked.group(1), e);

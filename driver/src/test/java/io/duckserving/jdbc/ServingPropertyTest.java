@@ -281,4 +281,62 @@ class ServingPropertyTest {
         assertTrue(e.getMessage().contains(option.substring(0, option.indexOf('='))), e.getMessage());
         assertTrue(e.getMessage().contains("URL"), "says where to fix it: " + e.getMessage());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"false", "off", "0", "no", "FALSE", "true", "on", "1", "yes"})
+    void jdbcAutoCommitSetsTheInitialAutoCommitAsInDuckDbsDriver(String value) throws Exception {
+        boolean expected = DuckDbOptions.parseBoolean(value);
+        Properties props = new Properties();
+        props.setProperty("jdbc_auto_commit", value);
+        try (Connection url = DriverManager.getConnection(SnapshotFiles.url(target, "jdbc_auto_commit=" + value));
+             Connection properties = DriverManager.getConnection(SnapshotFiles.url(target), props)) {
+            for (Connection c : new Connection[] {url, properties}) {
+                assertEquals(expected, c.getAutoCommit());
+                assertEquals(expected, c.unwrap(org.duckdb.DuckDBConnection.class).getAutoCommit(),
+                        "DuckDB's connection underneath agrees");
+            }
+            // And it behaves so: a transaction keeps its snapshot until commit, auto-commit follows at once.
+            assertEquals(1, SnapshotFiles.readVersion(url));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(expected ? 2 : 1, SnapshotFiles.readVersion(url));
+            if (!expected) {
+                url.commit();
+                assertEquals(2, SnapshotFiles.readVersion(url));
+            }
+            url.setAutoCommit(!expected);
+            assertEquals(!expected, url.getAutoCommit(), "the option sets only the initial value");
+        }
+    }
+
+    @Test
+    void jdbcAutoCommitAsABooleanObjectInPropertiesIsAccepted() throws Exception {
+        Properties props = new Properties();
+        props.put("jdbc_auto_commit", Boolean.FALSE);
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target), props)) {
+            assertFalse(c.getAutoCommit());
+        }
+    }
+
+    @Test
+    void aBadJdbcAutoCommitIsRefusedWith22023NamingTheOption() {
+        SQLException e = assertThrows(SQLException.class,
+                () -> DriverManager.getConnection(SnapshotFiles.url(target, "jdbc_auto_commit=maybe")).close());
+        assertEquals("22023", e.getSQLState(), e.toString());
+        assertTrue(e.getMessage().contains("jdbc_auto_commit") && e.getMessage().contains("maybe"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"TimeZone=Europe/Pariss", "timezone=Mars/Olympus_Mons", "Calendar=gregorianx"})
+    void anUnknownTimeZoneOrCalendarFailsTheConnectWith22023NamingOptionAndValue(String option) {
+        String key = option.substring(0, option.indexOf('='));
+        String value = option.substring(option.indexOf('=') + 1);
+        Properties props = new Properties();
+        props.setProperty(key, value);
+        for (SQLException e : new SQLException[] {
+                assertThrows(SQLException.class, () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close()),
+                assertThrows(SQLException.class, () -> DriverManager.getConnection(SnapshotFiles.url(target), props).close())}) {
+            assertEquals("22023", e.getSQLState(), e.toString());
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains(value), e.getMessage());
+        }
+    }
 }
