@@ -1,12 +1,10 @@
 package io.duckserving.jdbc;
 
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,12 +44,12 @@ final class PrivateLink implements AutoCloseable {
      * system for the real file, no write permission on its directory, a file system without hard
      * links); the caller then falls back.
      */
-    static PrivateLink create(Path path, String uniqueName) throws IOException {
+    static PrivateLink create(Path path, long snapshotId) throws IOException {
         Path real = path.toRealPath();
-        Path root = real.getParent().resolve(ROOT_PREFIX + SpillDirectories.userName());
-        SpillDirectories.createPrivateDirectory(root);
-        SpillDirectories.removeAbandoned(root);
-        Path dir = root.resolve(uniqueName);
+        Path root = real.getParent().resolve(ROOT_PREFIX + SpillRoot.userName());
+        SpillRoot.createPrivate(root);
+        SpillRoot.removeOrphans(root); // a JVM killed between link and unlink left a name for an old inode
+        Path dir = SpillRoot.spillDirectory(root, snapshotId);
         Files.createDirectory(dir);
         try {
             Path link = dir.resolve(path.getFileName().toString());
@@ -64,7 +62,7 @@ final class PrivateLink implements AutoCloseable {
             }
             return created;
         } catch (IOException | RuntimeException e) {
-            SpillDirectories.deleteRecursively(dir);
+            SpillRoot.deleteQuietly(dir);
             throw e;
         }
     }
@@ -80,7 +78,7 @@ final class PrivateLink implements AutoCloseable {
 
     @Override
     public void close() {
-        SpillDirectories.deleteRecursively(directory);
+        SpillRoot.deleteQuietly(directory);
     }
 
     static boolean isPrivateRoot(Path p) {

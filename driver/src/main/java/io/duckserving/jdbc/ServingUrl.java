@@ -68,7 +68,7 @@ final class ServingUrl {
         this.logUnclosed = ServingProperty.LOG_UNCLOSED_CONNECTIONS.getBoolean(own);
         String spill = ServingProperty.SPILL_DIRECTORY.get(own);
         this.spillRoot = spill.isEmpty()
-                ? SpillDirectories.defaultRoot()
+                ? SpillRoot.defaultRoot()
                 : Paths.get(spill).toAbsolutePath();
         this.duckDb = duckDb;
     }

@@ -69,22 +69,30 @@ final class Snapshot {
      * instance-wide settings, the configuration is locked before any reader gets a connection.
      */
     static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
-        SpillDirectories.createPrivateDirectory(spillRoot);
-        SpillDirectories.removeAbandoned(spillRoot);
+        SpillRoot.prepare(spillRoot);
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
-            Object before = SnapshotFileCheck.check(path).fileKey();
+            BasicFileAttributes published = Files.readAttributes(path, BasicFileAttributes.class);
+            SnapshotFileCheck.check(path, published);
+            Object before = published.fileKey();
             long id = SEQUENCE.incrementAndGet();
-            String name = SpillDirectories.ownedName("snapshot-", id);
-            Path spill = spillRoot.resolve(name);
+            Path spill = SpillRoot.spillDirectory(spillRoot, id);
             PrivateLink link = null;
             boolean denyFiles = false;
             if (!options.externalAccess()) {
                 try {
-                    link = PrivateLink.create(path, SpillDirectories.ownedName("", id));
+                    link = PrivateLink.create(path, id);
                 } catch (IOException | UnsupportedOperationException e) {
                     denyFiles = true;
                     warnNoLink(path, e);
+                }
+                if (link != null) {
+                    try {
+                        SnapshotFileCheck.check(link.link, link.attributes); // the inode DuckDB gets, whatever came since
+                    } catch (IOException e) {
+                        link.close();
+                        throw e;
+                    }
                 }
             }
             Object opened = link == null ? before : link.attributes.fileKey();
@@ -111,6 +119,7 @@ final class Snapshot {
                         st.execute("SET disabled_filesystems = 'LocalFileSystem'");
                     }
                 }
+                SnapshotFileCheck.checkRowCounts(root, path);
                 if (!options.instanceSettings()) {
                     SessionSettings.lock(root);
                 }
@@ -215,7 +224,7 @@ final class Snapshot {
         } finally {
             OPEN.decrementAndGet();
         }
-        SpillDirectories.deleteRecursively(spill);
+        SpillRoot.deleteQuietly(spill);
         if (link != null) {
             link.close();
         }
