@@ -14,7 +14,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 
 /**
@@ -32,6 +35,12 @@ final class SnapshotRegistry {
      */
     private static final long IDLE_CLOSE_MILLIS = 10_000;
     /** Watches published files and closes unused snapshots; the work is a stat per path per interval. */
+    /** Runs DuckDB opens, so no reader's thread and no lock waits on one longer than the open timeout. */
+    private static final java.util.concurrent.ExecutorService OPENER = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "duckdb-serving-open");
+        t.setDaemon(true);
+        return t;
+    });
     private static final ScheduledExecutorService BACKGROUND = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "duckdb-serving-watcher");
         t.setDaemon(true);
@@ -41,7 +50,10 @@ final class SnapshotRegistry {
     private final Path path;
     private final DuckDbOptions options;
     private final Path spillRoot;
-    private final ReentrantLock openLock = new ReentrantLock();
+    /** The open in flight, if any; guarded by this registry's monitor. */
+    private PendingOpen pending;
+    private long openGeneration;
+    private long installedGeneration;
     private final Set<SnapshotBinding> connections = ConcurrentHashMap.newKeySet();
     private volatile Snapshot current;
     private volatile long nextCheckNanos = System.nanoTime(); // nanoTime may be negative: never compare with 0
@@ -88,7 +100,8 @@ final class SnapshotRegistry {
 
     /**
      * Notices a new file even when no statement runs, so idle connections let go of the replaced
-     * snapshot (and its deleted file) at once, and the next statement finds the new one open.
+     * snapshot (and its deleted file) at once, and the next statement finds the new one open. It
+     * only starts the open: one slow file never holds up the watching of other paths.
      */
     private void watch() {
         Snapshot s = current;
@@ -99,11 +112,11 @@ final class SnapshotRegistry {
         if (published != null && published.fileKey().equals(s.fileKey)) {
             return;
         }
-        try {
-            refresh(published, System.nanoTime(), watcherSettings);
-        } catch (SQLException | RuntimeException e) {
-            // Statements report staleness to their callers; the watcher only tries.
+        OpenFailure known = failure;
+        if (known != null && known.isSameFile(published) && !known.retryDue()) {
+            return;
         }
+        openInBackground();
     }
 
     Path path() {
@@ -131,68 +144,128 @@ final class SnapshotRegistry {
                 }
                 return s;
             }
-            return refresh(published, now, settings);
+            return refresh(now, settings);
         }
-        return refresh(stat(), now, settings);
+        return refresh(now, settings);
     }
 
     /**
      * The slow path: a new file, a missing one, or an unverified snapshot. {@code asOfNanos} is
      * when the caller looked at the path; any snapshot whose open started after that is fresh
-     * enough for the caller, which is what keeps waiting threads from opening one after another.
+     * enough for the caller. The open itself runs on a thread of its own (one per path at a time,
+     * shared by every waiting caller), and a caller waits for it at most
+     * {@code serving_open_timeout_ms}: no open, however slow, holds up readers that have a good
+     * snapshot for longer, and no lock is held while DuckDB opens.
      */
-    private Snapshot refresh(BasicFileAttributes published, long asOfNanos, ServingUrl settings)
-            throws SQLException {
-        Snapshot fallback = current;
-        OpenFailure known = failure;
-        if (fallback != null && known != null && known.isSameFile(published) && !known.retryDue()) {
-            return staleOrThrow(fallback, known, settings);
-        }
-        openLock.lock();
-        try {
+    private Snapshot refresh(long asOfNanos, ServingUrl settings) throws SQLException {
+        long deadline = System.nanoTime() + settings.openTimeoutNanos;
+        while (true) {
             Snapshot s = current;
             if (s != null && s.openStartedNanos - asOfNanos >= 0) {
                 return s;
             }
-            published = stat();
+            BasicFileAttributes published = stat();
             if (s != null && published != null && published.fileKey().equals(s.fileKey)) {
                 return s;
             }
-            known = failure;
-            if (s != null && known != null && known.isSameFile(published) && !known.retryDue()) {
+            OpenFailure known = failure;
+            if (known != null && known.isSameFile(published) && (!known.retryDue() || pastDeadline(deadline))) {
                 return staleOrThrow(s, known, settings);
             }
+            CompletableFuture<Snapshot> open = openInBackground();
             try {
-                if (published == null) {
-                    throw new NoSuchFileException(path.toString());
-                }
-                Snapshot opened = Snapshot.open(path, options, spillRoot);
-                if (s == null) {
-                    opened.warnIfCatalogClashes(); // the file name never changes between publishes
-                }
-                install(opened);
-                return opened;
-            } catch (SQLException | IOException | RuntimeException e) {
-                OpenFailure f = OpenFailure.after(known, published, e, settings.retryIntervalNanos);
-                failure = f;
-                if (known == null || !known.message.equals(f.message)) {
-                    LOG.warning(() -> (s == null ? "Cannot open " : "Keeping " + s + ": cannot open the file now at ")
-                            + path + ": " + f.message);
-                }
-                if (s == null) {
-                    if (isBadOption(f.message)) {
-                        throw new SQLException("DuckDB refused an option for " + path + ": " + f.message
-                                + ". Fix it in the URL (;key=value) or the connection Properties.",
-                                SqlStates.INVALID_PARAMETER, e);
+                open.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                OpenFailure slow = recordFailure(published, new IOException("it did not open within "
+                        + TimeUnit.NANOSECONDS.toMillis(settings.openTimeoutNanos) + " ms ("
+                        + ServingProperty.OPEN_TIMEOUT_MS.getName() + "); a FIFO, a hung network file system or a "
+                        + "file still being written?"), s);
+                return staleOrThrow(s, slow, settings);
+            } catch (ExecutionException | CancellationException e) {
+                // The opener recorded why; the next round reports it or tries a newer file.
+                if (pastDeadline(deadline)) {
+                    OpenFailure f = failure;
+                    if (f != null) {
+                        return staleOrThrow(current, f, settings);
                     }
-                    throw new SQLNonTransientConnectionException("Cannot open DuckDB snapshot " + path + ": "
-                            + f.message + ". Check that the exporter has published a complete DuckDB file there.",
-                            SqlStates.CANNOT_CONNECT, e);
                 }
-                return staleOrThrow(s, f, settings);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("Interrupted while waiting for " + path + " to open", "57014", e);
             }
-        } finally {
-            openLock.unlock();
+        }
+    }
+
+    private static boolean pastDeadline(long deadline) {
+        return System.nanoTime() - deadline >= 0;
+    }
+
+    /**
+     * The open in flight, or a new one. An open in flight for longer than the open timeout is
+     * abandoned to its thread (DuckDB cannot be interrupted): a newer one starts, and whichever
+     * finishes last never replaces a newer snapshot.
+     */
+    private CompletableFuture<Snapshot> openInBackground() {
+        synchronized (this) {
+            PendingOpen p = pending;
+            long now = System.nanoTime();
+            if (p != null && !p.future.isDone() && now - p.startedNanos < watcherSettings.openTimeoutNanos) {
+                return p.future;
+            }
+            long generation = ++openGeneration;
+            CompletableFuture<Snapshot> future = new CompletableFuture<>();
+            pending = new PendingOpen(future, now);
+            try {
+                OPENER.execute(() -> openNow(generation, future));
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+            return future;
+        }
+    }
+
+    /** On an opener thread: opens the file now at the path and installs it, or records why not. */
+    private void openNow(long generation, CompletableFuture<Snapshot> result) {
+        BasicFileAttributes published = stat();
+        try {
+            if (published == null) {
+                throw new NoSuchFileException(path.toString());
+            }
+            Snapshot opened = Snapshot.open(path, options, spillRoot);
+            boolean first;
+            synchronized (this) {
+                if (closed || generation < installedGeneration) {
+                    opened.retire(); // the registry closed, or a newer open won meanwhile
+                    result.complete(current);
+                    return;
+                }
+                first = current == null;
+                installedGeneration = generation;
+                install(opened);
+            }
+            if (first) {
+                opened.warnIfCatalogClashes(); // the file name never changes between publishes
+            }
+            result.complete(opened);
+        } catch (SQLException | IOException | RuntimeException e) {
+            recordFailure(published, e, current);
+            result.completeExceptionally(e);
+        } catch (Error e) {
+            result.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    private OpenFailure recordFailure(BasicFileAttributes published, Exception e, Snapshot kept) {
+        synchronized (this) {
+            OpenFailure known = failure;
+            OpenFailure f = OpenFailure.after(known, published, e, watcherSettings.retryIntervalNanos);
+            failure = f;
+            if (known == null || !known.message.equals(f.message)) {
+                LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
+                        + path + ": " + f.message);
+            }
+            return f;
         }
     }
 
@@ -202,6 +275,16 @@ final class SnapshotRegistry {
     }
 
     private Snapshot staleOrThrow(Snapshot s, OpenFailure f, ServingUrl settings) throws SQLException {
+        if (s == null) {
+            if (isBadOption(f.message)) {
+                throw new SQLException("DuckDB refused an option for " + path + ": " + f.message
+                        + ". Fix it in the URL (;key=value) or the connection Properties.",
+                        SqlStates.INVALID_PARAMETER, f.cause);
+            }
+            throw new SQLNonTransientConnectionException("Cannot open DuckDB snapshot " + path + ": "
+                    + f.message + ". Check that the exporter has published a complete DuckDB file there.",
+                    SqlStates.CANNOT_CONNECT, f.cause);
+        }
         if (settings.maxStalenessNanos > 0 && System.nanoTime() - f.firstFailureNanos > settings.maxStalenessNanos) {
             throw new SQLNonTransientConnectionException("The newest file at " + path + " has not been readable for "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - f.firstFailureNanos) + " ms (more than "
@@ -211,6 +294,7 @@ final class SnapshotRegistry {
         return s;
     }
 
+    /** Called with this registry's monitor held. */
     private void install(Snapshot opened) {
         Snapshot old = current;
         current = opened;
@@ -248,26 +332,21 @@ final class SnapshotRegistry {
     }
 
     private void closeIfUnused() {
-        openLock.lock();
-        try {
-            synchronized (this) {
-                idleClose = null;
-                if (!connections.isEmpty()) {
-                    return;
-                }
-                closed = true;
-                REGISTRIES.remove(key, this);
-                if (watcher != null) {
-                    watcher.cancel(false);
-                }
+        synchronized (this) {
+            idleClose = null;
+            if (!connections.isEmpty()) {
+                return;
+            }
+            closed = true;
+            REGISTRIES.remove(key, this);
+            if (watcher != null) {
+                watcher.cancel(false);
             }
             Snapshot s = current;
             if (s != null) {
                 current = null;
                 s.retire();
             }
-        } finally {
-            openLock.unlock();
         }
     }
 
@@ -285,10 +364,13 @@ final class SnapshotRegistry {
         final long size;
         final long modifiedMillis;
         final String message;
+        final Exception cause;
         final long firstFailureNanos;
         final long retryAtNanos;
 
-        private OpenFailure(BasicFileAttributes a, String message, long firstFailureNanos, long retryAtNanos) {
+        private OpenFailure(BasicFileAttributes a, String message, Exception cause, long firstFailureNanos,
+                long retryAtNanos) {
+            this.cause = cause;
             this.fileKey = a == null ? null : a.fileKey();
             this.size = a == null ? -1 : a.size();
             this.modifiedMillis = a == null ? -1 : a.lastModifiedTime().toMillis();
@@ -301,7 +383,7 @@ final class SnapshotRegistry {
             long now = System.nanoTime();
             String message = e instanceof NoSuchFileException ? "the file does not exist"
                     : e.getMessage() == null ? e.toString() : e.getMessage();
-            return new OpenFailure(a, message, previous == null ? now : previous.firstFailureNanos, now + retryNanos);
+            return new OpenFailure(a, message, e, previous == null ? now : previous.firstFailureNanos, now + retryNanos);
         }
 
         boolean isSameFile(BasicFileAttributes a) {
@@ -314,6 +396,16 @@ final class SnapshotRegistry {
 
         boolean retryDue() {
             return System.nanoTime() - retryAtNanos >= 0;
+        }
+    }
+
+    private static final class PendingOpen {
+        final CompletableFuture<Snapshot> future;
+        final long startedNanos;
+
+        PendingOpen(CompletableFuture<Snapshot> future, long startedNanos) {
+            this.future = future;
+            this.startedNanos = startedNanos;
         }
     }
 
