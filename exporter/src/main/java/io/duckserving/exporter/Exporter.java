@@ -158,9 +158,10 @@ public final class Exporter {
         if (Files.isDirectory(target)) {
             throw invalid("target " + target + " is a directory; --target must name a DuckDB file");
         }
-        if (request.source() != null && request.source().equals(target)) {
-            throw invalid("--source and --target are the same file " + target
-                    + "; the target must be a separate file that readers open");
+        if (request.source() != null && AttachedFileSource.realPath(request.source())
+                .equals(AttachedFileSource.realPath(target))) {
+            throw invalid("--source " + request.source() + " and --target " + target + " are the same file "
+                    + AttachedFileSource.realPath(target) + "; the target must be a separate file that readers open");
         }
         String catalog = DuckDb.catalogName(target);
         Set<String> seen = new HashSet<>();
