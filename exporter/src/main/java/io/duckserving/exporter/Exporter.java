@@ -56,7 +56,7 @@ public final class Exporter {
                 Published published = writeSnapshot(request, deadline, publisher, publishId, temp);
                 request.progress().accept("checkpointed and closed " + temp);
                 publisher.seal(temp);
-                request.progress().accept("fsynced " + temp);
+                request.progress().accept("made read-only (0444) and fsynced " + temp);
                 publisher.verify(temp, published.tables(), publishId);
                 request.progress().accept("verified row counts of " + published.tables().size() + " tables");
                 long bytes = Files.size(temp);
