@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,6 +44,37 @@ class ExportCommandTest {
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("--wait"), r.stderr());
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+    }
+
+    @Test
+    void cliRefusesThreadsBeyondFourPerCoreBeforeWritingAnything() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        int tooMany = 4 * Runtime.getRuntime().availableProcessors() + 1;
+        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+                "--threads", Integer.toString(tooMany));
+        assertRefused(r, "--threads", "1 to " + (tooMany - 1));
+        assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
+    }
+
+    @Test
+    void cliRefusesANegativeMemoryLimitWhichDuckDbWouldReadAsUnlimited() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        for (String limit : List.of("-5GB", "5")) {
+            CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+                    "--memory-limit", limit);
+            assertRefused(r, "--memory-limit", "'" + limit + "'");
+        }
+        assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
+    }
+
+    private static void assertRefused(CliRun r, String... named) {
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+        for (String n : named) {
+            assertTrue(r.stderr().contains(n), "names " + n + ": " + r.stderr());
+        }
     }
 
     private record CliRun(int exitCode, String stderr) {
