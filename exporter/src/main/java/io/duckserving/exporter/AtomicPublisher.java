@@ -8,6 +8,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,19 +18,23 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Puts a finished snapshot in place: temporary files live beside the target (same file system,
  * so the rename is atomic) under the recognisable name {@code .<target>.tmp-<publishId>}; a
- * snapshot is sealed (no WAL, fsynced), verified read-only, renamed over the target, and the
+ * snapshot is sealed (no WAL, mode 0444, fsynced), verified read-only, renamed over the target, and the
  * directory is fsynced so the rename itself survives a power cut.
  */
 final class AtomicPublisher {
 
     private static final Pattern LEFTOVER_AFTER_PREFIX = Pattern.compile(
             Exporter.PUBLISH_ID_PATTERN + "(\\.[a-z]+)*");
+
+    /** r--r--r--: see {@link #seal}. */
+    static final Set<PosixFilePermission> PUBLISHED_MODE = PosixFilePermissions.fromString("r--r--r--");
 
     private final Path target;
     private final Path directory;
@@ -90,13 +97,27 @@ final class AtomicPublisher {
         }
     }
 
-    /** The closed snapshot must stand alone: a WAL beside it would be lost by the rename. */
+    /**
+     * The closed snapshot must stand alone (a WAL beside it would be lost by the rename), and is
+     * made read-only for everyone (0444): readers need no write bit, and a reader process of the
+     * same user then cannot truncate it by accident. The fsync opens the file for reading (fsync
+     * works on a read-only descriptor, and a 0444 file cannot be opened for writing except by
+     * root), after the mode change, so that reaches the disk as well.
+     */
     void seal(Path temp) throws ExportException {
         if (Files.exists(walOf(temp))) {
             throw new ExportException(ExportException.Reason.FAILED, "DuckDB left a write-ahead log "
                     + walOf(temp) + " after the checkpoint; refusing to publish a snapshot that depends on it");
         }
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        try {
+            if (Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+                Files.setPosixFilePermissions(temp, PUBLISHED_MODE);
+            }
+        } catch (IOException e) {
+            throw new ExportException(ExportException.Reason.FAILED, "cannot make " + temp + " read-only (0444): "
+                    + e + "; check that this user owns the files it creates in " + directory, e);
+        }
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.READ)) {
             channel.force(true);
         } catch (IOException e) {
             throw new ExportException(ExportException.Reason.FAILED, "cannot fsync " + temp + ": " + e, e);

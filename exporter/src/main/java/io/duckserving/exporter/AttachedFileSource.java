@@ -1,9 +1,9 @@
 package io.duckserving.exporter;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -93,18 +93,34 @@ final class AttachedFileSource implements SnapshotSource {
         }
     }
 
+    /**
+     * The catalog name DuckDB gave the source. DuckDB lists an attached file under its real path
+     * (symlinks resolved), so compare real paths: a source given through a symlink, or under a
+     * symlinked directory such as macOS's /tmp, is found too.
+     */
     private String aliasOf(Connection work) throws SQLException, ExportException {
-        try (PreparedStatement ps = work.prepareStatement(
-                "SELECT database_name FROM duckdb_databases() WHERE path = ?")) {
-            ps.setString(1, source.toString());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
+        Path wanted = realPath(source);
+        try (Statement st = work.createStatement();
+                ResultSet rs = st.executeQuery("SELECT database_name, path FROM duckdb_databases() "
+                        + "WHERE path IS NOT NULL")) {
+            while (rs.next()) {
+                if (wanted.equals(realPath(Path.of(rs.getString(2))))) {
                     return rs.getString(1);
                 }
             }
         }
-        throw new ExportException(ExportException.Reason.FAILED, "attached source " + source
-                + " but DuckDB does not list it in duckdb_databases()");
+        throw new ExportException(ExportException.Reason.FAILED, "attached source " + source + " (real path "
+                + wanted + ") but DuckDB does not list it in duckdb_databases(); pass the lakehouse file's real "
+                + "path with --source");
+    }
+
+    /** The real path when it can be resolved, else the absolute normalized one. */
+    static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException | RuntimeException e) {
+            return path.toAbsolutePath().normalize();
+        }
     }
 
     /** " (PID 4548, /usr/bin/java)" when DuckDB's message names the holder, else "". */

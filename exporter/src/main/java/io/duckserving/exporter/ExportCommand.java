@@ -38,8 +38,7 @@ import picocli.CommandLine.Option;
             "5:the snapshot was published, but its directory could not be fsynced (not yet durable)"})
 public final class ExportCommand implements Callable<Integer> {
 
-    /** A bound far beyond any real wait that keeps the deadline arithmetic in range. */
-    static final long MAX_WAIT_SECONDS = 366L * 24 * 3600;
+    static final long MAX_WAIT_SECONDS = ExportRequest.MAX_WAIT_SECONDS;
 
     @Option(names = "--source", required = true, paramLabel = "FILE",
             description = "The lakehouse DuckDB file to read (opened read-only).")
@@ -60,13 +59,14 @@ public final class ExportCommand implements Callable<Integer> {
     long waitSeconds;
 
     @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-            description = "DuckDB threads for the copy; fewer leave cores to readers on the same host. "
-                    + "Default: 0 = all cores.")
+            description = "DuckDB threads for the copy, 1 to 4 per core of this machine; fewer leave cores to "
+                    + "readers on the same host. Default: 0 = all cores.")
     int threads;
 
     @Option(names = "--memory-limit", paramLabel = "SIZE",
-            description = "DuckDB memory limit for the copy, e.g. 2GB; beyond it DuckDB spills beside the target. "
-                    + "Default: DuckDB's (80%% of RAM).")
+            description = "DuckDB memory limit for the copy: a positive size with a unit (512MB, 2GB, 1.5GiB; "
+                    + "KB..TB are powers of 1000, KiB..TiB of 1024) or a share of the RAM (50%%); beyond it DuckDB "
+                    + "spills beside the target. Default: DuckDB's (80%% of RAM).")
     String memoryLimit;
 
     @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
@@ -90,11 +90,8 @@ public final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (waitSeconds < 0 || waitSeconds > MAX_WAIT_SECONDS) {
-            return fail(ExportException.Reason.INVALID_REQUEST, "--wait must be between 0 and " + MAX_WAIT_SECONDS
-                    + " seconds (366 days), not " + waitSeconds);
-        }
         ExportRequest request;
+        // Every value check lives in ExportRequest, so the library API refuses the same requests.
         try {
             request = ExportRequest.builder()
                     .source(source)

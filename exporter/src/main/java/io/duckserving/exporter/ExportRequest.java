@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What to export where. Build with {@link #builder()}; exactly one of {@code source(Path)} (a
@@ -17,6 +19,22 @@ public final class ExportRequest {
 
     public static final String DEFAULT_SCHEMA = "serving";
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(60);
+    /** A bound far beyond any real wait that keeps the deadline arithmetic in range: 366 days. */
+    public static final long MAX_WAIT_SECONDS = 366L * 24 * 3600;
+    public static final Duration MAX_WAIT = Duration.ofSeconds(MAX_WAIT_SECONDS);
+    /**
+     * The most DuckDB threads a copy may use: 4 per core of this machine. More only adds
+     * overhead (100000 threads kept an export busy for ten minutes while it held the target's lock).
+     */
+    public static final int MAX_THREADS = 4 * Runtime.getRuntime().availableProcessors();
+
+    /**
+     * A DuckDB size: a number (digits, optionally a fraction) and a unit, B, KB, MB, GB, TB (powers
+     * of 1000) or KiB, MiB, GiB, TiB (powers of 1024), any case, or a percentage of the RAM.
+     * No sign: DuckDB reads a negative limit as "no limit" (-5GB becomes 16383.9 PiB).
+     */
+    private static final Pattern MEMORY_LIMIT = Pattern.compile(
+            "(\\d+(?:\\.\\d+)?)\\s*(%|B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)", Pattern.CASE_INSENSITIVE);
 
     private final Path source;
     private final Connection sourceConnection;
@@ -73,12 +91,12 @@ public final class ExportRequest {
         return progress;
     }
 
-    /** DuckDB threads for the copy; 0 = DuckDB's default (all cores). */
+    /** DuckDB threads for the copy, 1 to {@link #MAX_THREADS}; 0 = DuckDB's default (all cores). */
     public int threads() {
         return threads;
     }
 
-    /** DuckDB memory limit for the copy ("4GB"), or null for DuckDB's default (80% of RAM). */
+    /** DuckDB memory limit for the copy ("4GB", "80%"), or null for DuckDB's default (80% of RAM). */
     public String memoryLimit() {
         return memoryLimit;
     }
@@ -126,8 +144,14 @@ public final class ExportRequest {
             return this;
         }
 
+        /** At most {@link #MAX_WAIT} (366 days); {@code Duration.ZERO} fails at once when anything is locked. */
         public Builder waitTimeout(Duration waitTimeout) {
-            this.waitTimeout = Objects.requireNonNull(waitTimeout, "waitTimeout");
+            Objects.requireNonNull(waitTimeout, "waitTimeout");
+            if (waitTimeout.isNegative() || waitTimeout.compareTo(MAX_WAIT) > 0) {
+                throw new IllegalArgumentException("--wait (waitTimeout) must be between 0 and " + MAX_WAIT.toSeconds()
+                        + " seconds (366 days), not " + waitTimeout.toSeconds() + " s; give a shorter wait");
+            }
+            this.waitTimeout = waitTimeout;
             return this;
         }
 
@@ -136,19 +160,51 @@ public final class ExportRequest {
             return this;
         }
 
-        /** DuckDB threads for the copy (fewer leave cores to readers on the same host); 0 = all cores. */
+        /**
+         * DuckDB threads for the copy (fewer leave cores to readers on the same host), 1 to
+         * {@link #MAX_THREADS} (4 per core); 0 = all cores.
+         */
         public Builder threads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be 0 (all cores) or more, not " + threads);
+            if (threads < 0 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("--threads (threads) must be 0 (all cores) or 1 to " + MAX_THREADS
+                        + " (4 per core of this machine), not " + threads + "; pass a number in that range");
             }
             this.threads = threads;
             return this;
         }
 
-        /** DuckDB memory limit for the copy, in DuckDB's syntax ("2GB", "512MB"); null = DuckDB's default. */
+        /**
+         * DuckDB memory limit for the copy: a positive size with a unit, {@code 512MB}, {@code 2GB},
+         * {@code 1.5GiB} (KB/MB/GB/TB are powers of 1000, KiB/MiB/GiB/TiB of 1024, B is bytes), or a
+         * share of the RAM, {@code 50%} (above 0, at most 100); null = DuckDB's default (80% of RAM).
+         */
         public Builder memoryLimit(String memoryLimit) {
-            this.memoryLimit = memoryLimit;
+            this.memoryLimit = memoryLimit == null ? null : checkMemoryLimit(memoryLimit);
             return this;
+        }
+
+        /** The limit as DuckDB gets it (stripped), or IllegalArgumentException naming --memory-limit. */
+        static String checkMemoryLimit(String value) {
+            String limit = value.strip();
+            Matcher m = MEMORY_LIMIT.matcher(limit);
+            String problem = null;
+            if (!m.matches()) {
+                problem = limit.startsWith("-") ? "a negative limit, which DuckDB would read as no limit at all"
+                        : "not a size";
+            } else {
+                double number = Double.parseDouble(m.group(1));
+                if (number <= 0) {
+                    problem = "not above 0";
+                } else if (m.group(2).equals("%") && number > 100) {
+                    problem = "more than 100% of the RAM";
+                }
+            }
+            if (problem != null) {
+                throw new IllegalArgumentException("--memory-limit (memoryLimit) '" + value + "' is " + problem
+                        + "; give a positive size with a unit, e.g. 512MB, 2GB, 1.5GiB, or a share of the RAM "
+                        + "such as 50%, or leave it out for DuckDB's default (80% of RAM)");
+            }
+            return limit;
         }
 
         public ExportRequest build() {
@@ -157,9 +213,6 @@ public final class ExportRequest {
                         "set exactly one of source(Path) and sourceConnection(Connection)");
             }
             Objects.requireNonNull(target, "target must be set");
-            if (waitTimeout.isNegative()) {
-                throw new IllegalArgumentException("waitTimeout must not be negative: " + waitTimeout);
-            }
             for (String schema : schemas) {
                 if (schema == null || schema.isBlank()) {
                     throw new IllegalArgumentException("schema names (--schema) must not be blank: " + schemas

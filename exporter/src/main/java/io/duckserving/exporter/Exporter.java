@@ -1,6 +1,8 @@
 package io.duckserving.exporter;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -12,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,35 +49,50 @@ public final class Exporter {
         // One budget for both waits (target lock, then source lock): --wait bounds the whole wait.
         Deadline deadline = Deadline.after(request.waitTimeout());
         try (TargetLock lock = TargetLock.acquire(target, deadline)) {
-            List<Path> leftovers = publisher.removeLeftovers();
-            for (Path leftover : leftovers) {
-                request.progress().accept("removed leftover of an interrupted run: " + leftover);
-            }
-            String publishId = newPublishId();
-            Path temp = publisher.tempFile(publishId);
             try {
-                Published published = writeSnapshot(request, deadline, publisher, publishId, temp);
-                request.progress().accept("checkpointed and closed " + temp);
-                publisher.seal(temp);
-                request.progress().accept("fsynced " + temp);
-                publisher.verify(temp, published.tables(), publishId);
-                request.progress().accept("verified row counts of " + published.tables().size() + " tables");
-                long bytes = Files.size(temp);
-                publisher.publish(temp);
-                publisher.discard(publishId);
-                Map<String, Long> rows = new LinkedHashMap<>();
-                published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
-                ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
-                        request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers);
-                request.progress().accept(report.toString());
-                return report;
-            } catch (IOException e) {
-                publisher.discard(publishId);
-                throw new ExportException(ExportException.Reason.FAILED, "cannot read the size of " + temp + ": " + e, e);
-            } catch (ExportException | RuntimeException e) {
-                publisher.discard(publishId);
+                return exportLocked(request, publisher, deadline, startNanos);
+            } catch (ExportException e) {
+                if (e.reason() == ExportException.Reason.INVALID_REQUEST) {
+                    // Refused (a missing schema shows only once the source is open): leave no lock file
+                    // behind if this run created it.
+                    lock.deleteIfCreated();
+                }
                 throw e;
             }
+        }
+    }
+
+    private static ExportReport exportLocked(ExportRequest request, AtomicPublisher publisher, Deadline deadline,
+            long startNanos) throws ExportException {
+        Path target = request.target();
+        List<Path> leftovers = publisher.removeLeftovers();
+        for (Path leftover : leftovers) {
+            request.progress().accept("removed leftover of an interrupted run: " + leftover);
+        }
+        String publishId = newPublishId();
+        Path temp = publisher.tempFile(publishId);
+        try {
+            Published published = writeSnapshot(request, deadline, publisher, publishId, temp);
+            request.progress().accept("checkpointed and closed " + temp);
+            publisher.seal(temp);
+            request.progress().accept("made read-only (0444) and fsynced " + temp);
+            publisher.verify(temp, published.tables(), publishId);
+            request.progress().accept("verified row counts of " + published.tables().size() + " tables");
+            long bytes = Files.size(temp);
+            publisher.publish(temp);
+            publisher.discard(publishId);
+            Map<String, Long> rows = new LinkedHashMap<>();
+            published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
+            ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
+                    request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers);
+            request.progress().accept(report.toString());
+            return report;
+        } catch (IOException e) {
+            publisher.discard(publishId);
+            throw new ExportException(ExportException.Reason.FAILED, "cannot read the size of " + temp + ": " + e, e);
+        } catch (ExportException | RuntimeException e) {
+            publisher.discard(publishId);
+            throw e;
         }
     }
 
@@ -148,7 +166,10 @@ public final class Exporter {
         return new ArrowCopy(request.sourceConnection(), request.schemas(), request.progress());
     }
 
-    /** Everything that can be refused before a single byte is written. */
+    /**
+     * Everything that can be refused before a single byte is written, before the lock file is
+     * created: the CLI and the library API both come through here.
+     */
     static void checkTarget(ExportRequest request) throws ExportException {
         Path target = request.target();
         Path dir = target.getParent();
@@ -158,9 +179,27 @@ public final class Exporter {
         if (Files.isDirectory(target)) {
             throw invalid("target " + target + " is a directory; --target must name a DuckDB file");
         }
-        if (request.source() != null && request.source().equals(target)) {
-            throw invalid("--source and --target are the same file " + target
-                    + "; the target must be a separate file that readers open");
+        String lowerName = target.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (String suffix : RESERVED_TARGET_SUFFIXES) {
+            if (lowerName.endsWith(suffix)) {
+                throw invalid("target " + target + " ends in " + suffix + ", " + (suffix.equals(".lock")
+                        ? "the name of another target's lock file" : "the name DuckDB gives a database's "
+                        + "write-ahead log (it would replay or delete it as the WAL of another file)")
+                        + "; --target must name a DuckDB file, e.g. " + dir.resolve("analytics.duckdb"));
+            }
+        }
+        Path lockFile = TargetLock.lockFileOf(target);
+        if (Files.isDirectory(lockFile)) {
+            throw invalid("the target's lock file " + lockFile + " is a directory, so no exporter can lock "
+                    + target + "; remove that directory (nothing but the exporter uses this name) and run again");
+        }
+        if (request.source() != null) {
+            checkSourceFile(request.source());
+        }
+        if (request.source() != null && AttachedFileSource.realPath(request.source())
+                .equals(AttachedFileSource.realPath(target))) {
+            throw invalid("--source " + request.source() + " and --target " + target + " are the same file "
+                    + AttachedFileSource.realPath(target) + "; the target must be a separate file that readers open");
         }
         String catalog = DuckDb.catalogName(target);
         Set<String> seen = new HashSet<>();
@@ -184,6 +223,51 @@ public final class Exporter {
                     + "', the same name as the metadata schema; name the target differently, e.g. "
                     + dir.resolve("analytics.duckdb"));
         }
+    }
+
+    /**
+     * Names DuckDB gives a database's write-ahead log (and its checkpoint and recovery files), and
+     * the exporter's own lock files: a snapshot published under one of them would be taken for one.
+     */
+    private static final List<String> RESERVED_TARGET_SUFFIXES = List.of(".wal", ".wal.checkpoint", ".wal.recovery",
+            ".lock");
+
+    private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DUCKDB_MAGIC = "DUCK".getBytes(StandardCharsets.US_ASCII);
+    /** DuckDB's main header starts after an 8-byte checksum with the magic bytes "DUCK". */
+    private static final int DUCKDB_MAGIC_OFFSET = 8;
+
+    /**
+     * The source must be a DuckDB file, told by its first bytes before anything is locked or
+     * written: DuckDB itself answers a SQLite file with "install sqlite_scanner", which sends users
+     * looking for an extension instead of the right file.
+     */
+    static void checkSourceFile(Path source) throws ExportException {
+        if (!Files.isRegularFile(source)) {
+            throw invalid("source " + source + " does not exist or is not a file; pass the lakehouse's DuckDB file "
+                    + "with --source");
+        }
+        byte[] head = new byte[SQLITE_HEADER.length];
+        int read = 0;
+        try (InputStream in = Files.newInputStream(source)) {
+            read = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            throw invalid("cannot read source " + source + ": " + e + "; check that this user may read it", e);
+        }
+        if (read == SQLITE_HEADER.length && Arrays.equals(head, SQLITE_HEADER)) {
+            throw invalid("source " + source + " is a SQLite database, not a DuckDB file; pass the lakehouse's "
+                    + "DuckDB file with --source (to export SQLite tables, copy them into DuckDB first, or use "
+                    + "ExportRequest.builder().sourceConnection(...) with a SQLite JDBC connection)");
+        }
+        if (read < DUCKDB_MAGIC_OFFSET + DUCKDB_MAGIC.length || !Arrays.equals(head, DUCKDB_MAGIC_OFFSET,
+                DUCKDB_MAGIC_OFFSET + DUCKDB_MAGIC.length, DUCKDB_MAGIC, 0, DUCKDB_MAGIC.length)) {
+            throw invalid("source " + source + " is not a DuckDB file (" + (read == 0 ? "it is empty"
+                    : "no \"DUCK\" at byte 8 of its header") + "); pass the lakehouse's DuckDB file with --source");
+        }
+    }
+
+    private static ExportException invalid(String message, Throwable cause) {
+        return new ExportException(ExportException.Reason.INVALID_REQUEST, message, cause);
     }
 
     private static ExportException invalid(String message) {

@@ -46,6 +46,30 @@ class TargetFileSystemIT {
         }
     }
 
+    /** chmod 000 does not stop root: an immutable lock file refuses root too. */
+    @Test
+    void unwritableLockFileIsNamedWithWhatToDo() throws Exception {
+        Path lakehouse = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lakehouse, 100);
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path target = out.resolve("analytics.duckdb");
+        assertEquals(0, export(lakehouse, target).exitCode());
+        String published = publishId(target);
+        Path lockFile = out.resolve("analytics.duckdb.lock");
+
+        run("chattr", "+i", lockFile.toString());
+        try {
+            ChildJvm.Result r = export(lakehouse, target);
+            assertEquals(2, r.exitCode(), r.stderr());
+            assertOneLineNaming(r.stderr(), "lock file " + lockFile);
+            assertTrue(r.stderr().contains("chattr -i") && r.stderr().contains("chmod u+w"), r.stderr());
+            assertEquals(published, publishId(target), "the published snapshot is untouched");
+        } finally {
+            run("chattr", "-i", lockFile.toString());
+        }
+        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(out));
+    }
+
     @Test
     void fullDiskFailsClearlyAndKeepsThePublishedSnapshot() throws Exception {
         Path small = Files.createDirectories(dir.resolve("small-disk"));
