@@ -27,6 +27,11 @@ final class Snapshot {
     private static final AtomicInteger OPEN = new AtomicInteger();
     /** A file replaced during our open is opened again, this many times at most. */
     private static final int OPEN_ATTEMPTS = 3;
+    /**
+     * Runs just before each DuckDB open. A seam for tests only: an open that hangs inside DuckDB (a
+     * FIFO raced in after every check, a hung network file system) cannot be caused on demand.
+     */
+    static volatile java.util.function.Consumer<Path> beforeOpen = p -> { };
     private static final java.util.Set<Path> NO_LINK_WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     final long id;
@@ -98,6 +103,7 @@ final class Snapshot {
             Object opened = link == null ? before : link.attributes.fileKey();
             DuckDBConnection root;
             try {
+                beforeOpen.accept(path);
                 root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + (link == null ? path : link.link),
                         options.toProperties(spill.toString()));
             } catch (SQLException | RuntimeException e) {
