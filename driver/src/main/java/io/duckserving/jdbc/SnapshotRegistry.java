@@ -159,6 +159,7 @@ final class SnapshotRegistry {
      */
     private Snapshot refresh(long asOfNanos, ServingUrl settings) throws SQLException {
         long deadline = System.nanoTime() + settings.openTimeoutNanos;
+        boolean attempted = false;
         while (true) {
             Snapshot s = current;
             if (s != null && s.openStartedNanos - asOfNanos >= 0) {
@@ -169,9 +170,12 @@ final class SnapshotRegistry {
                 return s;
             }
             OpenFailure known = failure;
-            if (known != null && known.isSameFile(published) && (!known.retryDue() || pastDeadline(deadline))) {
+            // With nothing to serve, a connect always tries the file itself once (the writer may be gone).
+            boolean useMemo = s != null ? !isRetryDue(known) || pastDeadline(deadline) : attempted;
+            if (known != null && known.isSameFile(published) && useMemo) {
                 return staleOrThrow(s, known, settings);
             }
+            attempted = true;
             CompletableFuture<Snapshot> open = openInBackground();
             try {
                 open.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -194,6 +198,10 @@ final class SnapshotRegistry {
                 throw new SQLException("Interrupted while waiting for " + path + " to open", "57014", e);
             }
         }
+    }
+
+    private static boolean isRetryDue(OpenFailure known) {
+        return known == null || known.retryDue();
     }
 
     private static boolean pastDeadline(long deadline) {

@@ -98,6 +98,21 @@ class ReaderSqlIsolationTest {
         }
     }
 
+    @Test
+    void otherFilesAndExtensionsAreOutOfReach() throws Exception {
+        Path other = dir.resolve("other.duckdb");
+        SnapshotFiles.write(other, 7, 10);
+        Path out = dir.resolve("out.csv");
+        try (Connection c = connect(); Statement s = c.createStatement()) {
+            for (String sql : new String[] {"ATTACH " + quoted(other) + " AS other_db (READ_ONLY)",
+                    "INSTALL httpfs", "LOAD " + quoted(dir.resolve("x.duckdb_extension")),
+                    "COPY (SELECT 1) TO " + quoted(out), "SELECT * FROM read_csv(" + quoted(other) + ")"}) {
+                assertThrows(SQLException.class, () -> s.execute(sql), sql);
+            }
+        }
+        assertFalse(Files.exists(out), "no file written beside the published one");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"allowed_directories=[/etc]", "allowed_paths=[/etc/hostname]", "lock_configuration=false",
             "allowed_configs=[threads]", "disabled_filesystems="})
