@@ -66,6 +66,11 @@ public final class ServingConnection implements Connection {
         return binding.afterExecute(kind, sql, s);
     }
 
+    /** After a failed statement (lock held): what it did before failing may pin the connection. */
+    SQLWarning afterFailure(SqlKind kind, SnapshotSession s) {
+        return binding.afterFailure(kind, s);
+    }
+
     /** What {@code sql} does to the session; refuses it first if it would change every connection's settings. */
     SqlKind kindOf(String sql) throws SQLException {
         if (!binding.instanceSettingsAllowed()) {

@@ -22,6 +22,7 @@ import java.sql.Time;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.Calendar;
+import java.util.List;
 import org.duckdb.DuckDBConnection;
 
 /**
@@ -56,7 +57,18 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         PreparedStatement ps = (PreparedStatement) physical;
         if (boundTo != s || ps == null || ps.isClosed()) {
             closePhysical();
-            ps = (PreparedStatement) createPhysical(s);
+            try {
+                ps = (PreparedStatement) createPhysical(s);
+            } catch (SQLException e) {
+                throw failed(kind, s, e);
+            }
+            if (kind == SqlKind.SCRIPT) {
+                // DuckDB runs every statement but the last while preparing: remember what they did.
+                List<String> statements = SqlKind.statements(sql);
+                for (String statement : statements.subList(0, statements.size() - 1)) {
+                    finish(SqlKind.of(statement), statement, s);
+                }
+            }
             applySettings(ps);
             for (int i = 0; i < parameterCount; i++) {
                 if (parameters[i] != null) {
@@ -112,7 +124,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
             finish(kind, sql, s);
             return wrap(rs, s);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }
@@ -127,7 +139,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
             finish(kind, sql, s);
             return afterExecute(ps, hasResult, s);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }
@@ -141,7 +153,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
             finish(kind, sql, s);
             return updated(count);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }

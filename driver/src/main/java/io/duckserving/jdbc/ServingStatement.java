@@ -123,6 +123,15 @@ class ServingStatement implements Statement {
         }
     }
 
+    /** After a failed execution (lock held): lets the connection pin on what it left behind; returns the error. */
+    final SQLException failed(SqlKind kind, SnapshotSession s, SQLException e) {
+        SQLWarning w = connection.afterFailure(kind, s);
+        if (w != null) {
+            addWarning(w);
+        }
+        return SqlStates.translate(e);
+    }
+
     final ServingResultSet wrap(ResultSet rs, SnapshotSession s) throws SQLException {
         if (rs == null) {
             return null;
@@ -146,7 +155,7 @@ class ServingStatement implements Statement {
             finish(kind, sql, s);
             return wrap(rs, s);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }
@@ -162,7 +171,7 @@ class ServingStatement implements Statement {
             finish(kind, sql, s);
             return afterExecute(st, hasResult, s);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }
@@ -186,7 +195,7 @@ class ServingStatement implements Statement {
             finish(kind, sql, s);
             return updated(count);
         } catch (SQLException e) {
-            throw SqlStates.translate(e);
+            throw failed(kind, s, e);
         } finally {
             connection.exit();
         }

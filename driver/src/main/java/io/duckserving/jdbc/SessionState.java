@@ -12,6 +12,7 @@ import org.duckdb.DuckDBConnection;
 /**
  * What a user changed in their session, in order, so it can be replayed on a new snapshot:
  * session SQL ({@code SET}, {@code USE}...), {@code setCatalog}/{@code setSchema}, autocommit.
+ * SQL-level prepared statements ({@code PREPARE name AS ...}) too, by name, until {@code DEALLOCATE}.
  * A later setting of the same thing replaces the earlier one, so the list stays short.
  */
 final class SessionState {
@@ -30,7 +31,11 @@ final class SessionState {
             // USE sets both catalog and schema.
             entries.removeIf(e -> e.key.equals("catalog") || e.key.equals("schema"));
         }
-        if (!key.startsWith("RESET ")) {
+        if (key.startsWith("DEALLOCATE ")) {
+            // DEALLOCATE [PREPARE] name: a fresh snapshot never had it.
+            String prepareKey = "PREPARE " + key.substring("DEALLOCATE ".length());
+            entries.removeIf(e -> e.key.equals(prepareKey));
+        } else if (!key.startsWith("RESET ")) {
             entries.add(new Entry(key, trimmed, null));
         } else {
             // RESET x restores the default, which a fresh snapshot already has.
@@ -101,6 +106,10 @@ final class SessionState {
      * for USE, and the statement itself for anything else (ATTACH, LOAD...).
      */
     private static String keyOf(String sql) {
+        String prepared = preparedKey(sql);
+        if (prepared != null) {
+            return prepared;
+        }
         String[] words = sql.replace('=', ' ').split("\\s+");
         String verb = words[0].toUpperCase(Locale.ROOT);
         if (verb.equals("USE")) {
@@ -120,6 +129,37 @@ final class SessionState {
             return verb + " " + variable;
         }
         return sql;
+    }
+
+    /**
+     * "PREPARE name" for {@code PREPARE name AS ...}, "DEALLOCATE name" for {@code DEALLOCATE [PREPARE]
+     * name}, null for anything else. DuckDB folds the names to lower case, quoted or not.
+     */
+    private static String preparedKey(String sql) {
+        int i = SqlKind.skipBlanksAndComments(sql, 0);
+        String verb;
+        if (SqlKind.isWord(sql, i, "PREPARE")) {
+            verb = "PREPARE";
+        } else if (SqlKind.isWord(sql, i, "DEALLOCATE")) {
+            verb = "DEALLOCATE";
+        } else {
+            return null;
+        }
+        i = SqlKind.skipBlanksAndComments(sql, i + verb.length());
+        if (verb.equals("DEALLOCATE") && SqlKind.isWord(sql, i, "PREPARE")) {
+            i = SqlKind.skipBlanksAndComments(sql, i + "PREPARE".length());
+        }
+        int end;
+        if (i < sql.length() && sql.charAt(i) == '"') {
+            end = sql.indexOf('"', i + 1);
+            end = end < 0 ? sql.length() : end + 1;
+        } else {
+            end = i;
+            while (end < sql.length() && (Character.isLetterOrDigit(sql.charAt(end)) || sql.charAt(end) == '_')) {
+                end++;
+            }
+        }
+        return verb + " " + sql.substring(i, end).replace("\"", "").toLowerCase(Locale.ROOT);
     }
 
     private static final class Entry {

@@ -169,14 +169,7 @@ final class SnapshotBinding {
                 state.recordSql(sql);
                 return null;
             case CREATE_TEMPORARY:
-                if (!pinned) {
-                    pinned = true;
-                    String message = "Temporary objects cannot follow a new snapshot: this connection stays on "
-                            + s.snapshot + " until they are all dropped.";
-                    addWarnings(new SQLWarning(message));
-                    return new SQLWarning(message);
-                }
-                return null;
+                return pinned ? null : pin(s, "Temporary objects cannot follow a new snapshot");
             case DROP:
                 if (pinned && !TemporaryObjects.exist(s.duck)) {
                     pinned = false;
@@ -191,6 +184,30 @@ final class SnapshotBinding {
             default:
                 return null;
         }
+    }
+
+    /**
+     * After a failed statement (lock held): a script, or a {@code CREATE TEMP}, may have created
+     * temporary objects before it failed, and they pin as if it had succeeded.
+     */
+    SQLWarning afterFailure(SqlKind kind, SnapshotSession s) {
+        if (pinned || kind != SqlKind.CREATE_TEMPORARY && kind != SqlKind.SCRIPT) {
+            return null;
+        }
+        try {
+            return TemporaryObjects.exist(s.duck) ? pin(s, "Temporary objects cannot follow a new snapshot") : null;
+        } catch (SQLException e) {
+            // Cannot tell (an aborted transaction refuses every query): stay rather than lose them.
+            return pin(s, "The failed statement may have created temporary objects, which cannot follow a new "
+                    + "snapshot");
+        }
+    }
+
+    private SQLWarning pin(SnapshotSession s, String why) {
+        pinned = true;
+        String message = why + ": this connection stays on " + s.snapshot + " until they are all dropped.";
+        addWarnings(new SQLWarning(message));
+        return new SQLWarning(message);
     }
 
     /** Called by the registry after a swap, and by {@link #exit()} when work ends on a retired snapshot. */

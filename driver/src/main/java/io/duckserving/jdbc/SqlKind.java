@@ -10,7 +10,10 @@ import java.util.List;
 enum SqlKind {
     /** Anything that leaves the session as it was: queries, and writes (which DuckDB refuses anyway). */
     OTHER,
-    /** SET, RESET, USE, ATTACH, DETACH, LOAD: replayed on every new snapshot, in order. */
+    /**
+     * SET, RESET, USE, ATTACH, DETACH, LOAD, PREPARE, DEALLOCATE: replayed on every new snapshot, in
+     * order (RESET and DEALLOCATE by forgetting what they undo).
+     */
     SESSION,
     /** CREATE TEMP ...: cannot be replayed honestly, so the connection stays on its snapshot. */
     CREATE_TEMPORARY,
@@ -96,7 +99,12 @@ enum SqlKind {
                     if (isWord(sql, i, "DETACH")) {
                         return SESSION;
                     }
+                    if (isWord(sql, i, "DEALLOCATE")) {
+                        return SESSION;
+                    }
                     return isWord(sql, i, "DROP") ? DROP : OTHER;
+                case 'P':
+                    return isWord(sql, i, "PREPARE") ? SESSION : OTHER;
                 case 'L':
                     return isWord(sql, i, "LOAD") ? SESSION : OTHER;
                 case 'B':
@@ -128,13 +136,13 @@ enum SqlKind {
     }
 
     /** Whether {@code word} (upper case) stands at {@code i}, case-insensitively, followed by a non-letter. */
-    private static boolean isWord(String sql, int i, String word) {
+    static boolean isWord(String sql, int i, String word) {
         int end = i + word.length();
         return sql.regionMatches(true, i, word, 0, word.length())
                 && (end == sql.length() || !Character.isLetterOrDigit(sql.charAt(end)) && sql.charAt(end) != '_');
     }
 
-    private static int skipBlanksAndComments(String sql, int i) {
+    static int skipBlanksAndComments(String sql, int i) {
         while (i < sql.length()) {
             char c = sql.charAt(i);
             if (Character.isWhitespace(c) || c == '(' || c == ';') {

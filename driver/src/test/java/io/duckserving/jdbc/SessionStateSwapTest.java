@@ -246,4 +246,48 @@ class SessionStateSwapTest {
             }
         }
     }
+
+    @Test
+    void sqlPreparedStatementsFollowTheConnectionUntilDeallocated() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("PREPARE version_of_t AS SELECT max(v) FROM t");
+            s.execute("PREPARE \"Plus\" AS SELECT max(v) + ? FROM t");
+            s.execute("PREPARE plus AS SELECT max(v) + ?::INTEGER FROM t"); // same name (case folds): replaces it
+            assertEquals(1, executed(s, "EXECUTE version_of_t"));
+            SnapshotFiles.publish(target, 2);
+            assertEquals(2, executed(s, "EXECUTE version_of_t"), "p must follow the connection to snapshot 2");
+            assertEquals(12, executed(s, "EXECUTE plus(10)"));
+            assertNull(c.getWarnings(), "every prepared statement followed: nothing to warn about");
+
+            s.execute("DEALLOCATE version_of_t");
+            s.execute("DEALLOCATE PREPARE Plus");
+            SnapshotFiles.publish(target, 3);
+            assertEquals(3, SnapshotFiles.readVersion(c));
+            for (String execute : new String[] {"EXECUTE version_of_t", "EXECUTE plus(10)"}) {
+                SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class,
+                        () -> executed(s, execute), execute + " after DEALLOCATE");
+                assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void sqlPreparedStatementTheNewSnapshotRefusesIsDroppedWithAWarning() throws Exception {
+        try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
+            s.execute("PREPARE from_other AS SELECT v FROM other.o");
+            assertEquals(1, executed(s, "EXECUTE from_other"));
+            publishWithoutSchemaOther(2);
+            assertEquals(2, SnapshotFiles.readVersion(c));
+            SQLWarning warning = c.getWarnings();
+            assertNotNull(warning, "losing the prepared statement must be announced");
+            assertTrue(warning.getMessage().contains("from_other"), warning.getMessage());
+        }
+    }
+
+    private static int executed(Statement s, String sql) throws SQLException {
+        try (ResultSet rs = s.executeQuery(sql)) {
+            assertTrue(rs.next());
+            return rs.getInt(1);
+        }
+    }
 }
