@@ -15,8 +15,8 @@ import java.util.logging.Logger;
  * <p>Why: with external access off, DuckDB still lets SQL write and read the database's own path
  * and its {@code .wal}, {@code .wal.checkpoint} and {@code .wal.recovery} names (measured on
  * duckdb_jdbc 2.0.0.1: {@code COPY ... TO '<db>' (USE_TMP_FILE false)} truncates it). Opened
- * through this link, those allowed names are the link's, which no longer exists: a {@code COPY}
- * there creates a new file in our directory and the published file is out of reach. A symbolic
+ * through this link, those allowed names are the link's, in a directory that no longer exists: a
+ * {@code COPY} there fails and the published file is out of reach. A symbolic
  * link does not do: DuckDB resolves it and allows the real path. The link also pins the exact
  * inode DuckDB opens, so nothing renamed over the path meanwhile (a FIFO included) can reach
  * DuckDB.
@@ -25,14 +25,16 @@ final class PrivateLink implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
     private static final String ROOT_PREFIX = ".duckdb-serving-";
 
-    /** The per-open directory; removed with whatever SQL wrote into it when the snapshot closes. */
+    private final Path root;
+    /** The per-open directory, removed with the link. */
     final Path directory;
     /** The link DuckDB opens, named as the published file so the catalog keeps its name. */
     final Path link;
     /** The linked file's attributes: exactly the inode DuckDB will open. */
     final BasicFileAttributes attributes;
 
-    private PrivateLink(Path directory, Path link, BasicFileAttributes attributes) {
+    private PrivateLink(Path root, Path directory, Path link, BasicFileAttributes attributes) {
+        this.root = root;
         this.directory = directory;
         this.link = link;
         this.attributes = attributes;
@@ -47,17 +49,26 @@ final class PrivateLink implements AutoCloseable {
     static PrivateLink create(Path path, long snapshotId) throws IOException {
         Path real = path.toRealPath();
         Path root = real.getParent().resolve(ROOT_PREFIX + SpillRoot.userName());
-        SpillRoot.createPrivate(root);
-        SpillRoot.removeOrphans(root); // a JVM killed between link and unlink left a name for an old inode
         Path dir = SpillRoot.spillDirectory(root, snapshotId);
-        Files.createDirectory(dir);
+        for (int attempt = 1; ; attempt++) {
+            SpillRoot.createPrivate(root);
+            SpillRoot.removeOrphans(root); // a JVM killed between link and unlink left a name for an old inode
+            try {
+                Files.createDirectory(dir);
+                break;
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (attempt == 3) {
+                    throw e; // another opener keeps removing the empty root: give up, the caller falls back
+                }
+            }
+        }
         try {
             Path link = dir.resolve(path.getFileName().toString());
             Files.createLink(link, real);
             BasicFileAttributes a = Files.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            PrivateLink created = new PrivateLink(dir, link, a);
+            PrivateLink created = new PrivateLink(root, dir, link, a);
             if (!a.isRegularFile()) {
-                created.close();
+                created.unlink();
                 throw new IOException(path + " is not a regular file");
             }
             return created;
@@ -67,12 +78,23 @@ final class PrivateLink implements AutoCloseable {
         }
     }
 
-    /** DuckDB has the file open: the name goes, so no SQL can reach the published inode through it. */
+    /**
+     * DuckDB has the file open: the link, its directory and (if empty) the root go, so no SQL can
+     * reach the published inode through the names DuckDB allows (they now name nothing, in a
+     * directory that does not exist), and nothing is left beside the published file.
+     */
     void unlink() {
         try {
             Files.deleteIfExists(link);
+            Files.deleteIfExists(directory);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not remove the private link " + link, e);
+            SpillRoot.deleteQuietly(directory);
+        }
+        try {
+            Files.deleteIfExists(root);
+        } catch (IOException e) {
+            // Not empty: another open is under way.
         }
     }
 
@@ -80,7 +102,6 @@ final class PrivateLink implements AutoCloseable {
     public void close() {
         SpillRoot.deleteQuietly(directory);
     }
-
     static boolean isPrivateRoot(Path p) {
         Path name = p.getFileName();
         return name != null && name.toString().startsWith(ROOT_PREFIX);

@@ -95,7 +95,7 @@ final class Snapshot {
                     try {
                         SnapshotFileCheck.check(link.link, link.attributes); // the inode DuckDB gets, whatever came since
                     } catch (IOException e) {
-                        link.close();
+                        link.unlink();
                         throw e;
                     }
                 }
