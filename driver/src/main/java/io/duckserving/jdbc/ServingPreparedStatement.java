@@ -114,7 +114,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -129,7 +129,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -143,7 +143,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
