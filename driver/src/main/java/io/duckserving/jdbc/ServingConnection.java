@@ -472,9 +472,15 @@ public final class ServingConnection implements Connection {
         return closed.get();
     }
 
+    /**
+     * Also from another thread while a statement runs: running statements are cancelled first (they
+     * fail with SQLState 57014), then everything is released once they have stopped, within about a
+     * second rather than when the query would have ended.
+     */
     @Override
     public void close() throws SQLException {
         if (closed.compareAndSet(false, true)) {
+            cancelStatements();
             release();
         }
     }
@@ -486,13 +492,18 @@ public final class ServingConnection implements Connection {
             throw new SQLException("abort needs an executor", SqlStates.INVALID_PARAMETER);
         }
         if (closed.compareAndSet(false, true)) {
-            for (ServingStatement st : openStatements()) {
-                st.cancelQuietly();
-            }
+            cancelStatements();
             executor.execute(this::release);
         }
     }
 
+    private void cancelStatements() {
+        for (ServingStatement st : openStatements()) {
+            st.cancelQuietly();
+        }
+    }
+
+    /** Closing each statement waits for (and cancels again) an execution still running on it. */
     private void release() {
         for (ServingStatement st : openStatements()) {
             st.closeQuietly();

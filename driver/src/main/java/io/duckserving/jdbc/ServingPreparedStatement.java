@@ -126,7 +126,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -141,7 +141,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -155,7 +155,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 

@@ -28,6 +28,11 @@ class ServingStatement implements Statement {
     private ServingResultSet result;
     private long updateCount = -1;
     private volatile boolean closed;
+    /**
+     * The thread running an execution of this statement (between {@link #begin()} and {@link #end()}),
+     * or null: {@link #close()} from another thread cancels it and waits for it to end.
+     */
+    private volatile Thread executing;
     private boolean closeOnCompletion;
     private SQLWarning warnings;
     private List<String> batch;
@@ -46,12 +51,25 @@ class ServingStatement implements Statement {
         this.creator = creator;
     }
 
-    /** Starts an execution: closes the previous result and binds the connection (lock held until exit). */
+    /** Starts an execution: closes the previous result and binds the connection (lock held until {@link #end()}). */
     final SnapshotSession begin() throws SQLException {
         checkOpen();
         closeResult();
         updateCount = -1;
-        return connection.enter();
+        SnapshotSession s = connection.enter();
+        executing = Thread.currentThread();
+        if (closed) {
+            // Closed by another thread meanwhile: it saw no execution to cancel, so none may start.
+            end();
+            throw SqlStates.closed("Statement");
+        }
+        return s;
+    }
+
+    /** Ends an execution started by {@link #begin()}, in its finally block. */
+    final void end() {
+        executing = null;
+        connection.exit();
     }
 
     final long updated(long count) {
@@ -157,7 +175,7 @@ class ServingStatement implements Statement {
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -173,7 +191,7 @@ class ServingStatement implements Statement {
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -197,7 +215,7 @@ class ServingStatement implements Statement {
         } catch (SQLException e) {
             throw failed(kind, s, e);
         } finally {
-            connection.exit();
+            end();
         }
     }
 
@@ -335,10 +353,16 @@ class ServingStatement implements Statement {
         return counts;
     }
 
-    /** Harmless at any time: before, during or after an execution (a "stop" button races with the query). */
+    /**
+     * Harmless at any time: before, during or after an execution (a "stop" button races with the
+     * query), also while the connection is being closed. Refused only on a statement that is
+     * closed and runs nothing.
+     */
     @Override
     public void cancel() throws SQLException {
-        checkOpen();
+        if (closed && executing == null && physical == null) {
+            throw SqlStates.closed("Statement");
+        }
         cancelQuietly();
     }
 
@@ -546,6 +570,11 @@ class ServingStatement implements Statement {
         }
     }
 
+    /**
+     * Closes at once also while another thread runs an execution: that execution is cancelled (it
+     * fails with SQLState 57014) and this waits for it to end, as DuckDB's statement could not close
+     * before. An execution starting meanwhile finds the statement closed (see {@link #begin()}).
+     */
     @Override
     public void close() throws SQLException {
         if (closed) {
@@ -553,10 +582,33 @@ class ServingStatement implements Statement {
         }
         closed = true;
         try {
+            awaitNoExecution();
             closeResult();
         } finally {
             closePhysical();
             connection.forget(this);
+        }
+    }
+
+    /** Cancels an execution running in another thread, again until it ends (a cancel just before it started is lost). */
+    private void awaitNoExecution() {
+        boolean interrupted = false;
+        for (int round = 0; ; round++) {
+            Thread running = executing;
+            if (running == null || running == Thread.currentThread()) {
+                break;
+            }
+            if (round % 10 == 0) {
+                cancelQuietly();
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                interrupted = true; // closing goes on: a half-closed statement would hold its snapshot
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -26,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -222,6 +224,104 @@ class ServingConnectionTest {
         } finally {
             executor.shutdownNow();
         }
+    }
+
+    /** Runs for minutes unless interrupted (cancelFailsTheRunningQueryWith57014... stops the same query). */
+    private static final String LONG_QUERY = "SELECT sum(i) FROM range(1000000000000) r(i)";
+
+    /** Daemon threads, so a regression that blocks fails its test without holding the JVM. */
+    private static ExecutorService daemons(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "close-test");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static Future<?> runLongQuery(ExecutorService executor, Statement s) throws Exception {
+        s.setQueryTimeout(90); // bounds the damage when close() fails to stop it
+        Future<?> running = executor.submit(() -> {
+            try (ResultSet rs = s.executeQuery(LONG_QUERY)) {
+                rs.next();
+            }
+            return null;
+        });
+        Thread.sleep(500); // let it reach DuckDB; the test holds also if close() comes first
+        assertFalse(running.isDone(), "the long query ended by itself");
+        return running;
+    }
+
+    /** What the query's thread got: an SQLException (cancelled, or the statement closed before it started). */
+    private static SQLException failureOf(Future<?> running) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> running.get(10, TimeUnit.SECONDS));
+        return assertInstanceOf(SQLException.class, e.getCause());
+    }
+
+    /** The snapshot is let go: a new file replaces it and no handle on the old one stays open. */
+    private void assertSnapshotReleased() throws Exception {
+        SnapshotFiles.publish(target, 2);
+        try (Connection other = connect()) {
+            assertEquals(2, SnapshotFiles.readVersion(other));
+            Poll.until(Duration.ofSeconds(5), "the closed connection's snapshot file is let go",
+                    () -> SnapshotFiles.openDeletedFiles(dir).isEmpty());
+        }
+    }
+
+    @Test
+    void closeFromAnotherThreadInterruptsTheRunningQueryAndReleasesTheSnapshot() throws Exception {
+        ExecutorService executor = daemons(2);
+        try {
+            Connection c = connect();
+            Statement s = c.createStatement();
+            Future<?> running = runLongQuery(executor, s);
+            Future<?> closing = executor.submit(() -> {
+                c.close();
+                return null;
+            });
+            // A "stop" button pressed while the connection closes must not fail ("Statement is closed").
+            while (!running.isDone()) {
+                try {
+                    s.cancel();
+                } catch (SQLException e) {
+                    Poll.until(Duration.ofSeconds(2), "cancel() failed only once the query had ended: " + e,
+                            running::isDone);
+                }
+                Thread.sleep(5);
+            }
+            assertTimeoutPreemptively(Duration.ofSeconds(10), () -> closing.get(),
+                    "close() waited for the query instead of interrupting it");
+            SQLException e = failureOf(running);
+            assertTrue(e.getSQLState() != null && (e.getSQLState().equals("57014") || e.getSQLState().equals("08003")),
+                    e.toString());
+            assertTrue(c.isClosed() && s.isClosed());
+            assertEquals("08003", assertThrows(SQLException.class, s::cancel).getSQLState(),
+                    "cancel on a closed statement that runs nothing is refused, as JDBC says");
+            assertSnapshotReleased();
+        } finally {
+            executor.shutdown();
+        }
+    }
+
+    @Test
+    void statementCloseFromAnotherThreadInterruptsTheRunningQuery() throws Exception {
+        ExecutorService executor = daemons(1);
+        Connection c = connect();
+        try {
+            Statement s = c.createStatement();
+            Future<?> running = runLongQuery(executor, s);
+            assertTimeoutPreemptively(Duration.ofSeconds(10), s::close,
+                    "Statement.close() waited for the query instead of interrupting it");
+            assertTrue(s.isClosed());
+            SQLException e = failureOf(running);
+            assertTrue(e.getSQLState() != null && (e.getSQLState().equals("57014") || e.getSQLState().equals("08003")),
+                    e.toString());
+            assertEquals(1, SnapshotFiles.readVersion(c), "the connection stays usable");
+            c.close();
+        } finally {
+            c.abort(executor); // nothing left to do, unless the test failed
+            executor.shutdown();
+        }
+        assertSnapshotReleased();
     }
 
     /** JDBC lets cancel() be called at any time, e.g. a "stop" button pressed just before or after a query ran. */
