@@ -33,6 +33,8 @@ import org.duckdb.DuckDBConnection;
  */
 public final class ServingConnection implements Connection {
     private final SnapshotBinding binding;
+    /** Releases the binding if this connection is garbage collected unclosed. */
+    private final UnclosedConnection.Watch unclosed;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final List<ServingStatement> statements = new ArrayList<>();
     private final Properties clientInfo = new Properties();
@@ -45,6 +47,7 @@ public final class ServingConnection implements Connection {
 
     ServingConnection(ServingUrl settings) throws SQLException {
         this.binding = new SnapshotBinding(settings);
+        this.unclosed = UnclosedConnection.watch(this, binding, settings.logUnclosed);
     }
 
     /** Before an execution; see {@link SnapshotBinding#enter}. Paired with {@link #exit()} in a finally block. */
@@ -513,6 +516,7 @@ public final class ServingConnection implements Connection {
             md.closeResults();
         }
         binding.close();
+        unclosed.closed();
     }
 
     private List<ServingStatement> openStatements() {

@@ -279,6 +279,7 @@ class ServingConnectionTest {
                 return null;
             });
             // A "stop" button pressed while the connection closes must not fail ("Statement is closed").
+            Poll.until(Duration.ofSeconds(5), "close() has started", c::isClosed);
             while (!running.isDone()) {
                 try {
                     s.cancel();
