@@ -53,12 +53,24 @@ final class PrivateLink implements AutoCloseable {
         Files.createDirectory(dir);
         try {
             Path link = dir.resolve(path.getFileName().toString());
-            Files.createLink(link, real);
+            try {
+                Files.createLink(link, real);
+            } catch (IOException e) {
+                // a directory renamed in since the caller's stat cannot be linked: say so, rather than
+                // "cannot link here", after which the caller would open the path itself
+                if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new BrokenSnapshotException(path + " is not a regular file (one was renamed over it while "
+                            + "the driver opened it): publish a DuckDB database file at this path (the exporter does)", e);
+                }
+                throw e;
+            }
             BasicFileAttributes a = Files.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             PrivateLink created = new PrivateLink(dir, link, a);
             if (!a.isRegularFile()) {
                 created.close();
-                throw new IOException(path + " is not a regular file");
+                // not "cannot link here": the caller must not fall back to opening the path itself
+                throw new BrokenSnapshotException(path + " is not a regular file (one was renamed over it while the "
+                        + "driver opened it): publish a DuckDB database file at this path (the exporter does)");
             }
             return created;
         } catch (IOException | RuntimeException e) {

@@ -73,7 +73,10 @@ final class Snapshot {
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
             BasicFileAttributes published = Files.readAttributes(path, BasicFileAttributes.class);
-            SnapshotFileCheck.check(path, published);
+            // The type only: reading the headers opens the path, and a FIFO renamed over it after
+            // this stat would block that open(2) forever (and every reader waiting for this open).
+            // The headers are read below through the private link, whose inode cannot change.
+            SnapshotFileCheck.checkType(path, published);
             Object before = published.fileKey();
             long id = SEQUENCE.incrementAndGet();
             Path spill = SpillRoot.spillDirectory(spillRoot, id);
@@ -82,18 +85,26 @@ final class Snapshot {
             if (!options.externalAccess()) {
                 try {
                     link = PrivateLink.create(path, id);
+                } catch (BrokenSnapshotException e) {
+                    throw e; // a FIFO or directory renamed in since the stat: never open the path itself
                 } catch (IOException | UnsupportedOperationException e) {
                     denyFiles = true;
                     warnNoLink(path, e);
                 }
                 if (link != null) {
                     try {
-                        SnapshotFileCheck.check(link.link, link.attributes); // the inode DuckDB gets, whatever came since
+                        SnapshotFileCheck.check(link.link, link.attributes, path); // the inode DuckDB gets, whatever came since
                     } catch (IOException e) {
                         link.close();
                         throw e;
                     }
                 }
+            }
+            if (link == null) {
+                // Nothing pins the inode: a FIFO renamed over the path from now until DuckDB's open
+                // still blocks. Only setups without a private link (external access allowed, or no
+                // hard link possible beside the file) have this window.
+                SnapshotFileCheck.check(path, published);
             }
             Object opened = link == null ? before : link.attributes.fileKey();
             DuckDBConnection root;
