@@ -21,7 +21,7 @@ import java.util.logging.Logger;
  * inode DuckDB opens, so nothing renamed over the path meanwhile (a FIFO included) can reach
  * DuckDB.
  */
-final class PrivateLink implements AutoCloseable {
+final class PrivateLink {
     private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
     private static final String ROOT_PREFIX = ".duckdb-serving-";
 
@@ -64,18 +64,32 @@ final class PrivateLink implements AutoCloseable {
         }
         try {
             Path link = dir.resolve(path.getFileName().toString());
-            Files.createLink(link, real);
+            try {
+                Files.createLink(link, real);
+            } catch (IOException e) {
+                // a directory renamed in since the caller's stat cannot be linked: say so, rather than
+                // "cannot link here", after which the caller would open the path itself
+                if (!Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS)) {
+                    throw notRegular(path, e);
+                }
+                throw e;
+            }
             BasicFileAttributes a = Files.readAttributes(link, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             PrivateLink created = new PrivateLink(root, dir, link, a);
             if (!a.isRegularFile()) {
-                created.unlink();
-                throw new IOException(path + " is not a regular file");
+                // not "cannot link here": the caller must not fall back to opening the path itself
+                throw notRegular(path, null);
             }
             return created;
         } catch (IOException | RuntimeException e) {
-            SpillRoot.deleteQuietly(dir);
+            removeDirectories(root, dir);
             throw e;
         }
+    }
+
+    private static BrokenSnapshotException notRegular(Path path, IOException cause) {
+        return new BrokenSnapshotException(path + " is not a regular file (one was renamed over it while the driver "
+                + "opened it): publish a DuckDB database file at this path (the exporter does)", cause);
     }
 
     /**
@@ -86,11 +100,15 @@ final class PrivateLink implements AutoCloseable {
     void unlink() {
         try {
             Files.deleteIfExists(link);
-            Files.deleteIfExists(directory);
         } catch (IOException e) {
             LOG.log(Level.WARNING, "could not remove the private link " + link, e);
-            SpillRoot.deleteQuietly(directory);
         }
+        removeDirectories(root, directory);
+    }
+
+    /** The per-open directory, and the root too if no other open is using it. */
+    private static void removeDirectories(Path root, Path directory) {
+        SpillRoot.deleteQuietly(directory);
         try {
             Files.deleteIfExists(root);
         } catch (IOException e) {
@@ -98,10 +116,6 @@ final class PrivateLink implements AutoCloseable {
         }
     }
 
-    @Override
-    public void close() {
-        SpillRoot.deleteQuietly(directory);
-    }
     static boolean isPrivateRoot(Path p) {
         Path name = p.getFileName();
         return name != null && name.toString().startsWith(ROOT_PREFIX);

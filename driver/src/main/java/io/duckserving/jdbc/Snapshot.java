@@ -45,13 +45,11 @@ final class Snapshot {
     final long openStartedNanos;
     private final DuckDBConnection root;
     private final Path spillDirectory;
-    private final PrivateLink link;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean retired;
 
     private Snapshot(long id, Path path, Object fileKey, long openStartedNanos, DuckDBConnection root,
-            Path spillDirectory, PrivateLink link) {
-        this.link = link;
+            Path spillDirectory) {
         this.id = id;
         this.path = path;
         this.fileKey = fileKey;
@@ -78,27 +76,20 @@ final class Snapshot {
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
             BasicFileAttributes published = Files.readAttributes(path, BasicFileAttributes.class);
-            SnapshotFileCheck.check(path, published);
+            // The type only: reading the headers opens the path, and a FIFO renamed over it after
+            // this stat would block that open(2) forever (and every reader waiting for this open).
+            // The headers are read below through the private link, whose inode cannot change.
+            SnapshotFileCheck.checkType(path, published);
             Object before = published.fileKey();
             long id = SEQUENCE.incrementAndGet();
             Path spill = SpillRoot.spillDirectory(spillRoot, id);
-            PrivateLink link = null;
-            boolean denyFiles = false;
-            if (!options.externalAccess()) {
-                try {
-                    link = PrivateLink.create(path, id);
-                } catch (IOException | UnsupportedOperationException e) {
-                    denyFiles = true;
-                    warnNoLink(path, e);
-                }
-                if (link != null) {
-                    try {
-                        SnapshotFileCheck.check(link.link, link.attributes); // the inode DuckDB gets, whatever came since
-                    } catch (IOException e) {
-                        link.unlink();
-                        throw e;
-                    }
-                }
+            PrivateLink link = options.externalAccess() ? null : linkOrNull(path, id);
+            boolean denyFiles = link == null && !options.externalAccess();
+            if (link == null) {
+                // Nothing pins the inode: a FIFO renamed over the path from now until DuckDB's open
+                // still blocks. Only setups without a private link (external access allowed, or no
+                // hard link possible beside the file) have this window.
+                SnapshotFileCheck.check(path, published);
             }
             Object opened = link == null ? before : link.attributes.fileKey();
             DuckDBConnection root;
@@ -106,11 +97,6 @@ final class Snapshot {
                 beforeOpen.accept(path);
                 root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + (link == null ? path : link.link),
                         options.toProperties(spill.toString()));
-            } catch (SQLException | RuntimeException e) {
-                if (link != null) {
-                    link.close();
-                }
-                throw e;
             } finally {
                 if (link != null) {
                     link.unlink();
@@ -131,17 +117,42 @@ final class Snapshot {
                 }
                 after = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
             } catch (SQLException | IOException | RuntimeException e) {
-                closeQuietly(root, spill, link);
+                closeQuietly(root, spill);
                 throw e;
             }
             if (before.equals(after) && before.equals(opened)) {
-                return new Snapshot(id, path, before, started, root, spill, link);
+                return new Snapshot(id, path, before, started, root, spill);
             }
             if (attempt == OPEN_ATTEMPTS) {
-                return new Snapshot(id, path, null, started, root, spill, link);
+                return new Snapshot(id, path, null, started, root, spill);
             }
-            closeQuietly(root, spill, link);
+            closeQuietly(root, spill);
         }
+    }
+
+    /**
+     * A private link to the file now at {@code path}, its headers checked through it (the inode
+     * DuckDB will get, whatever is renamed over the path meanwhile); null, after a warning, where
+     * no link can be made here. A FIFO or directory raced in is a bad file, never a reason to open
+     * the path itself.
+     */
+    private static PrivateLink linkOrNull(Path path, long id) throws IOException {
+        PrivateLink link;
+        try {
+            link = PrivateLink.create(path, id);
+        } catch (BrokenSnapshotException e) {
+            throw e;
+        } catch (IOException | UnsupportedOperationException e) {
+            warnNoLink(path, e);
+            return null;
+        }
+        try {
+            SnapshotFileCheck.check(link.link, link.attributes, path);
+        } catch (IOException e) {
+            link.unlink();
+            throw e;
+        }
+        return link;
     }
 
     private static void warnNoLink(Path path, Exception e) {
@@ -200,7 +211,7 @@ final class Snapshot {
 
     void release() {
         if (references.decrementAndGet() == 0) {
-            closeQuietly(root, spillDirectory, link);
+            closeQuietly(root, spillDirectory);
         }
     }
 
@@ -222,7 +233,7 @@ final class Snapshot {
         return OPEN.get();
     }
 
-    private static void closeQuietly(DuckDBConnection root, Path spill, PrivateLink link) {
+    private static void closeQuietly(DuckDBConnection root, Path spill) {
         try {
             root.close();
         } catch (SQLException | RuntimeException e) {
@@ -231,9 +242,6 @@ final class Snapshot {
             OPEN.decrementAndGet();
         }
         SpillRoot.deleteQuietly(spill);
-        if (link != null) {
-            link.close();
-        }
     }
 
     @Override

@@ -83,19 +83,27 @@ final class SnapshotFileCheck {
      * @throws java.nio.file.NoSuchFileException if nothing is at the path
      */
     static void check(Path path, BasicFileAttributes attributes) throws IOException {
+        check(path, attributes, path);
+    }
+
+    /**
+     * {@link #check(Path, BasicFileAttributes)} of {@code file}, with messages that name {@code name}:
+     * the published path when {@code file} is the driver's private link to it, so a failure reads the
+     * same (and is logged once) whichever link it was found through.
+     */
+    static void check(Path file, BasicFileAttributes attributes, Path name) throws IOException {
+        Path path = name;
         BasicFileAttributes attrs = attributes == null || attributes.isSymbolicLink()
-                ? Files.readAttributes(path, BasicFileAttributes.class)
+                ? Files.readAttributes(file, BasicFileAttributes.class)
                 : attributes;
         // Before opening anything: open(2) of a FIFO for reading blocks until a writer comes.
-        // A file renamed over the path between this stat and the open below is not seen here; the
-        // driver's file-key comparison after its own open catches the rename itself.
-        if (!attrs.isRegularFile()) {
-            throw new BrokenSnapshotException(path + " is not a regular file but " + kindOf(path, attrs)
-                    + ": publish a DuckDB database file at this path (the exporter does)");
-        }
+        // A file renamed over the path between this stat and the open below is not seen here: a
+        // FIFO renamed in right then blocks the open below. Callers that can should check the type
+        // of the path and then call this on a name that cannot change (Snapshot's PrivateLink).
+        checkType(file, attrs, name);
         ByteBuffer front = ByteBuffer.allocate(MIN_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         long size;
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             size = channel.size();
             while (front.hasRemaining() && channel.read(front, front.position()) >= 0) {
                 // read() may return fewer bytes than asked; -1 ends the loop at end of file
@@ -138,6 +146,21 @@ final class SnapshotFileCheck {
                     + iteration + ") says it holds " + blockCount + " blocks of " + blockAllocSize
                     + " bytes, so a whole file is at least " + expected + " bytes: it was truncated or is still "
                     + "being written; republish it, and publish by renaming a complete file over the path");
+        }
+    }
+
+    /**
+     * Throws a {@link BrokenSnapshotException} unless {@code attrs} (read following links) describe a
+     * regular file. Opens nothing, so it cannot block whatever is at the path by now.
+     */
+    static void checkType(Path path, BasicFileAttributes attrs) throws BrokenSnapshotException {
+        checkType(path, attrs, path);
+    }
+
+    private static void checkType(Path file, BasicFileAttributes attrs, Path name) throws BrokenSnapshotException {
+        if (!attrs.isRegularFile()) {
+            throw new BrokenSnapshotException(name + " is not a regular file but " + kindOf(file, attrs)
+                    + ": publish a DuckDB database file at this path (the exporter does)");
         }
     }
 

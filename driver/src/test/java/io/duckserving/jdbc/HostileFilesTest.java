@@ -135,6 +135,70 @@ class HostileFilesTest {
         }
     }
 
+    /**
+     * A FIFO and a good file renamed over the path in turn, as fast as renames go, while a reader
+     * runs statements that keep reopening (retry interval 0): a FIFO that arrives between the
+     * driver's stat and its open of the path must not block that open (and every reader with it).
+     */
+    @Test
+    void aFifoRacingWithAGoodFileOverThePathNeverHangsAReader() throws Exception {
+        SnapshotFiles.publish(target, 1);
+        Path fifo = dir.resolve("racing.fifo");
+        mkfifo(fifo);
+        Path good = dir.resolve("racing.duckdb");
+        SnapshotFiles.write(good, 2, SnapshotFiles.DEFAULT_ROWS);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong flips = new java.util.concurrent.atomic.AtomicLong();
+        Thread flipper = new Thread(() -> {
+            Path f = dir.resolve("racing.fifo.link");
+            Path g = dir.resolve("racing.duckdb.link");
+            try {
+                while (!stop.get()) {
+                    Files.createLink(f, fifo);
+                    Files.move(f, target, StandardCopyOption.ATOMIC_MOVE);
+                    Files.createLink(g, good);
+                    Files.move(g, target, StandardCopyOption.ATOMIC_MOVE);
+                    flips.incrementAndGet();
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "fifo-flipper");
+        String url = SnapshotFiles.url(target, "serving_retry_interval_ms=0", "serving_watch_interval_ms=0");
+        Connection c = DriverManager.getConnection(url);
+        try {
+            Statement s = c.createStatement();
+            assertEquals(1, SnapshotFiles.read(s).version);
+            flipper.start();
+            int[] statements = {0};
+            assertTimeoutPreemptively(NO_HANG, () -> {
+                long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+                while (System.nanoTime() < until) {
+                    int v = SnapshotFiles.read(s).version;
+                    assertTrue(v == 1 || v == 2, "version " + v);
+                    statements[0]++;
+                }
+            }, () -> "a reader hung after " + statements[0] + " statements and " + flips.get()
+                    + " FIFO/good flips: a FIFO renamed over the path between the driver's stat and its open blocked it");
+            System.out.println(statements[0] + " statements during " + flips.get() + " FIFO/good flips");
+        } finally {
+            stop.set(true);
+            flipper.join(5000);
+            releaseBlockedOpens(fifo); // before close(), which would wait for a statement stuck in an open
+            c.close();
+        }
+        assertTrue(flips.get() > 100, "only " + flips.get() + " flips");
+    }
+
+    /** Opens {@code fifo} for reading and writing (which never blocks on Linux) a few times, so a thread stuck opening it wakes. */
+    private static void releaseBlockedOpens(Path fifo) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            try (FileChannel ch = FileChannel.open(fifo, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                Thread.sleep(10);
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"empty", "with-a-file"})
     void aDirectoryRenamedOntoThePathNeitherHangsNorMovesReadersAndAGoodPublishIsFollowed(String kind)
