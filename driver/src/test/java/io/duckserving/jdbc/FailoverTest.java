@@ -12,9 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.StandardCopyOption;
@@ -22,17 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 
 /** A file that cannot be opened, published over a good snapshot, never breaks readers. */
-class FailoverTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
+class FailoverTest extends PublishedSnapshotTest {
     @ParameterizedTest
     @ValueSource(strings = {"junk", "zero-bytes", "truncated", "missing"})
     void readersKeepTheLastGoodSnapshotAndMoveOnceAGoodFileIsPublished(String kind) throws Exception {

@@ -348,26 +348,17 @@ class HostileFilesTest {
      * blocks at the front. big's data is the tail of the file.
      */
     private static void writeFrontMetadata(Path file, int version) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, writeOptions());
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE a AS SELECT random() AS x FROM range(" + BIG_ROWS + ")");
-            s.execute("CHECKPOINT");
-            s.execute("CREATE TABLE big AS SELECT random() AS x FROM range(" + BIG_ROWS + ")");
-            s.execute("CHECKPOINT");
-            s.execute("DROP TABLE a");
-            s.execute("CHECKPOINT");
-            s.execute("CREATE TABLE t AS SELECT i::INTEGER AS id, " + version + "::INTEGER AS v FROM range("
-                    + SnapshotFiles.DEFAULT_ROWS + ") r(i)");
-            s.execute("CREATE TABLE meta AS SELECT " + version + "::INTEGER AS version, " + SnapshotFiles.DEFAULT_ROWS
-                    + "::BIGINT AS row_count");
-            s.execute("CHECKPOINT");
-        }
+        DuckDbFiles.writeWithMetadataAtTheFront(file, BIG_ROWS, "big",
+                "CREATE TABLE t AS SELECT i::INTEGER AS id, " + version + "::INTEGER AS v FROM range("
+                        + SnapshotFiles.DEFAULT_ROWS + ") r(i)",
+                "CREATE TABLE meta AS SELECT " + version + "::INTEGER AS version, " + SnapshotFiles.DEFAULT_ROWS
+                        + "::BIGINT AS row_count");
         assertFalse(Files.exists(SnapshotFiles.wal(file)));
     }
 
     /** The premise: DuckDB itself opens the file and answers from its metadata, and only a scan of big fails. */
     private static void assertDuckDbOpensButCannotScan(Path file, int version) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOptions());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, DuckDbFiles.readOptions());
              Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT count(*) FROM big")) {
                 rs.next();
@@ -395,18 +386,8 @@ class HostileFilesTest {
      */
     private static void writeWithServingMeta(Path file, int version, long lie) throws SQLException {
         SnapshotFiles.write(file, version, SnapshotFiles.DEFAULT_ROWS);
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, writeOptions());
-             Statement s = c.createStatement()) {
-            s.execute("CREATE SCHEMA serving_meta");
-            s.execute("CREATE TABLE serving_meta.publish (publish_id VARCHAR, published_at TIMESTAMPTZ, "
-                    + "source VARCHAR, total_rows BIGINT)");
-            s.execute("CREATE TABLE serving_meta.tables (schema_name VARCHAR, table_name VARCHAR, row_count BIGINT)");
-            s.execute("INSERT INTO serving_meta.publish VALUES ('p" + version + "', now(), 'lake.duckdb', "
-                    + (SnapshotFiles.DEFAULT_ROWS + 2) + ")");
-            s.execute("INSERT INTO serving_meta.tables VALUES ('main', 't', " + (SnapshotFiles.DEFAULT_ROWS + lie)
-                    + "), ('main', 'meta', 1), ('other', 'o', 1)");
-            s.execute("CHECKPOINT");
-        }
+        DuckDbFiles.addServingMeta(file, "p" + version, SnapshotFiles.DEFAULT_ROWS + 2,
+                "('main', 't', " + (SnapshotFiles.DEFAULT_ROWS + lie) + "), ('main', 'meta', 1), ('other', 'o', 1)");
         assertFalse(Files.exists(SnapshotFiles.wal(file)));
     }
 
@@ -528,7 +509,7 @@ class HostileFilesTest {
         try (Connection next = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = next.createStatement()) {
             assertEquals(1, SnapshotFiles.read(s).version);
         }
-        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:" + target, readOptions());
+        try (Connection duck = DriverManager.getConnection("jdbc:duckdb:" + target, DuckDbFiles.readOptions());
              Statement s = duck.createStatement()) {
             assertEquals(1, SnapshotFiles.read(s).version, "DuckDB itself reads the published snapshot whole");
         }
@@ -669,17 +650,5 @@ class HostileFilesTest {
             }
         }
         Files.delete(p);
-    }
-
-    private static Properties writeOptions() {
-        Properties p = new Properties();
-        p.setProperty("jdbc_instance_cache", "false");
-        return p;
-    }
-
-    private static Properties readOptions() {
-        Properties p = writeOptions();
-        p.setProperty("duckdb.read_only", "true");
-        return p;
     }
 }

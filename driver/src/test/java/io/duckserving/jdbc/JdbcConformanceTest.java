@@ -19,25 +19,10 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** JDBC answers that tools and frameworks act on: not-supported errors, isolation, holdability. */
-class JdbcConformanceTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
-    private Connection connect(String... options) throws SQLException {
-        return DriverManager.getConnection(SnapshotFiles.url(target, options));
-    }
+class JdbcConformanceTest extends PublishedSnapshotTest {
 
     /** DuckDB's own driver on the same file, to learn what it refuses. */
     private Connection duckDb() throws SQLException {

@@ -16,9 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,20 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * names, not the file system through options, not instance-wide settings. Each test performs the
  * attack for real with default options.
  */
-class ReaderSqlIsolationTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
-    private Connection connect(String... options) throws SQLException {
-        return DriverManager.getConnection(SnapshotFiles.url(target, options));
-    }
+class ReaderSqlIsolationTest extends PublishedSnapshotTest {
 
     private static byte[] digest(Path file) throws Exception {
         return MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file));

@@ -32,28 +32,13 @@ import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.duckdb.DuckDBConnection;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.StandardCopyOption;
 
 /** The JDBC surface real clients (pools, BI tools, Spring) rely on. */
-class ServingConnectionTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
-    private Connection connect(String... options) throws SQLException {
-        return DriverManager.getConnection(SnapshotFiles.url(target, options));
-    }
+class ServingConnectionTest extends PublishedSnapshotTest {
 
     @Test
     void wrappersPointBackToTheWrappersAlsoAfterASwap() throws Exception {

@@ -14,26 +14,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 
 /** Session state (JDBC setters, SET, USE) replays on the new snapshot; temporary objects pin. */
-class SessionStateSwapTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
+class SessionStateSwapTest extends PublishedSnapshotTest {
     @Test
     void setSchemaSurvivesSwaps() throws Exception {
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {

@@ -49,32 +49,22 @@ class SnapshotFileCheckTest {
     @BeforeAll
     static void writeFrontMetadataFile() throws SQLException {
         frontMetadataFile = shared.resolve("front.duckdb");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + frontMetadataFile, writeOptions());
-             Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE a AS SELECT random() AS x FROM range(" + ROWS + ")");
-            s.execute("CHECKPOINT");
-            s.execute("CREATE TABLE t AS SELECT random() AS x FROM range(" + ROWS + ")");
-            s.execute("CHECKPOINT");
-            s.execute("DROP TABLE a");
-            s.execute("CHECKPOINT");
-            s.execute("CREATE TABLE u AS SELECT 1 AS y");
-            s.execute("CHECKPOINT");
-        }
+        DuckDbFiles.writeWithMetadataAtTheFront(frontMetadataFile, ROWS, "t", "CREATE TABLE u AS SELECT 1 AS y");
     }
 
     @Test
     void wholeFilesPass() throws Exception {
         Path empty = dir.resolve("empty.duckdb");
-        write(empty, "CHECKPOINT");
+        DuckDbFiles.write(empty, "CHECKPOINT");
         assertEquals(SnapshotFileCheck.MIN_SIZE, Files.size(empty), "an empty database is its three headers");
         SnapshotFileCheck.check(empty);
 
         Path table = dir.resolve("range.duckdb");
-        write(table, "CREATE TABLE t AS SELECT range FROM range(3000000)", "CHECKPOINT");
+        DuckDbFiles.write(table, "CREATE TABLE t AS SELECT range FROM range(3000000)", "CHECKPOINT");
         SnapshotFileCheck.check(table);
 
         Path dropped = dir.resolve("dropped.duckdb");
-        write(dropped, "CREATE TABLE t AS SELECT random() AS x FROM range(" + ROWS + ")",
+        DuckDbFiles.write(dropped, "CREATE TABLE t AS SELECT random() AS x FROM range(" + ROWS + ")",
                 "CREATE TABLE u AS SELECT random() AS x FROM range(" + ROWS + ")", "CHECKPOINT", "DROP TABLE t",
                 "CHECKPOINT");
         SnapshotFileCheck.check(dropped);
@@ -87,7 +77,7 @@ class SnapshotFileCheckTest {
     /** Older storage versions keep the same header layout (main header version 64 to 68, not 999). */
     @Test
     void filesOfOlderStorageVersionsAreCheckedTheSameWay() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", writeOptions());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", DuckDbFiles.writeOptions());
              Statement s = c.createStatement()) {
             for (String version : new String[] {"v1.0.0", "v1.4.0"}) {
                 Path file = dir.resolve("old-" + version + ".duckdb");
@@ -109,7 +99,7 @@ class SnapshotFileCheckTest {
     @Test
     void anEncryptedFileIsCheckedUpToItsMagicBytes() throws Exception {
         Path file = dir.resolve("encrypted.duckdb");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", writeOptions());
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", DuckDbFiles.writeOptions());
              Statement s = c.createStatement()) {
             // DuckDB's built-in crypto only reads; writing a test file with it needs this switch
             s.execute("SET force_mbedtls_unsafe = 'true'");
@@ -136,7 +126,7 @@ class SnapshotFileCheckTest {
             }
 
             // DuckDB opens it and even counts its rows (row group metadata survives the cut) ...
-            try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + truncated, readOptions());
+            try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + truncated, DuckDbFiles.readOptions());
                  Statement s = c.createStatement()) {
                 try (ResultSet rs = s.executeQuery("SELECT count(*) FROM t")) {
                     rs.next();
@@ -197,7 +187,7 @@ class SnapshotFileCheckTest {
                 () -> SnapshotFileCheck.check(damaged));
         assertTrue(e.getMessage().contains("corrupt first database header at byte 4096"), e.getMessage());
         SQLException duck = assertThrows(SQLException.class, () -> DriverManager.getConnection(
-                "jdbc:duckdb:" + damaged, readOptions()).close(), "DuckDB refuses the same file");
+                "jdbc:duckdb:" + damaged, DuckDbFiles.readOptions()).close(), "DuckDB refuses the same file");
         assertTrue(duck.getMessage().contains("checksum"), duck.getMessage());
     }
 
@@ -257,7 +247,7 @@ class SnapshotFileCheckTest {
     @Test
     void rowCountsAgreeingWithServingMetaPass() throws Exception {
         Path file = exported("agree.duckdb", 1234);
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOptions())) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, DuckDbFiles.readOptions())) {
             SnapshotFileCheck.checkRowCounts(c, file);
         }
     }
@@ -265,8 +255,8 @@ class SnapshotFileCheckTest {
     @Test
     void aRowCountMismatchNamesTheTableAndBothCounts() throws Exception {
         Path file = exported("mismatch.duckdb", 1234);
-        write(file, "UPDATE serving_meta.tables SET row_count = 1000 WHERE table_name = 'orders'", "CHECKPOINT");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOptions())) {
+        DuckDbFiles.write(file, "UPDATE serving_meta.tables SET row_count = 1000 WHERE table_name = 'orders'", "CHECKPOINT");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, DuckDbFiles.readOptions())) {
             BrokenSnapshotException e = assertThrows(BrokenSnapshotException.class,
                     () -> SnapshotFileCheck.checkRowCounts(c, file));
             assertEquals(file + ": table serving.orders has 1234 rows, but serving_meta.tables says the exporter "
@@ -277,8 +267,8 @@ class SnapshotFileCheckTest {
     @Test
     void aListedTableThatIsMissingFails() throws Exception {
         Path file = exported("missing.duckdb", 10);
-        write(file, "DROP TABLE serving.customers", "CHECKPOINT");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, readOptions())) {
+        DuckDbFiles.write(file, "DROP TABLE serving.customers", "CHECKPOINT");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, DuckDbFiles.readOptions())) {
             BrokenSnapshotException e = assertThrows(BrokenSnapshotException.class,
                     () -> SnapshotFileCheck.checkRowCounts(c, file));
             assertTrue(e.getMessage().contains("lists table serving.customers with 3 rows, but the file has no such table"),
@@ -288,7 +278,7 @@ class SnapshotFileCheckTest {
 
     @Test
     void aFileWithoutServingMetaIsNotChecked() throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + frontMetadataFile, readOptions())) {
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + frontMetadataFile, DuckDbFiles.readOptions())) {
             assertDoesNotThrow(() -> SnapshotFileCheck.checkRowCounts(c, frontMetadataFile));
         }
     }
@@ -296,8 +286,8 @@ class SnapshotFileCheckTest {
     @Test
     void rowCountsAreCheckedInTheAttachedCatalogInUse() throws Exception {
         Path file = exported("attached.duckdb", 5);
-        write(file, "UPDATE serving_meta.tables SET row_count = 6 WHERE table_name = 'orders'", "CHECKPOINT");
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", writeOptions());
+        DuckDbFiles.write(file, "UPDATE serving_meta.tables SET row_count = 6 WHERE table_name = 'orders'", "CHECKPOINT");
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb::memory:", DuckDbFiles.writeOptions());
              Statement s = c.createStatement()) {
             s.execute("ATTACH '" + file + "' AS snap (READ_ONLY)");
             SnapshotFileCheck.checkRowCounts(c, file); // memory is current: no serving_meta there
@@ -314,39 +304,12 @@ class SnapshotFileCheckTest {
      */
     private Path exported(String name, int orders) throws SQLException {
         Path file = dir.resolve(name);
-        write(file,
+        DuckDbFiles.write(file,
                 "CREATE SCHEMA serving",
                 "CREATE TABLE serving.orders AS SELECT range AS id FROM range(" + orders + ")",
-                "CREATE TABLE serving.customers AS SELECT range AS id FROM range(3)",
-                "CREATE SCHEMA serving_meta",
-                "CREATE TABLE serving_meta.publish (publish_id VARCHAR, published_at TIMESTAMPTZ, source VARCHAR, "
-                        + "total_rows BIGINT)",
-                "CREATE TABLE serving_meta.tables (schema_name VARCHAR, table_name VARCHAR, row_count BIGINT)",
-                "INSERT INTO serving_meta.publish VALUES ('p1', now(), 'lake.duckdb', " + (orders + 3) + ")",
-                "INSERT INTO serving_meta.tables VALUES ('serving', 'orders', " + orders + "), "
-                        + "('serving', 'customers', 3)",
-                "CHECKPOINT");
+                "CREATE TABLE serving.customers AS SELECT range AS id FROM range(3)");
+        DuckDbFiles.addServingMeta(file, "p1", orders + 3, "('serving', 'orders', " + orders + "), "
+                + "('serving', 'customers', 3)");
         return file;
-    }
-
-    private static void write(Path file, String... statements) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, writeOptions());
-             Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
-    }
-
-    private static Properties writeOptions() {
-        Properties p = new Properties();
-        p.setProperty("jdbc_instance_cache", "false");
-        return p;
-    }
-
-    private static Properties readOptions() {
-        Properties p = writeOptions();
-        p.setProperty("duckdb.read_only", "true");
-        return p;
     }
 }

@@ -14,22 +14,10 @@ import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Statement;
 import java.util.Locale;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Temporary objects are never lost silently at a swap: whatever created them, the connection stays pinned. */
-class TemporaryObjectsSwapTest {
-    @TempDir
-    Path dir;
-    Path target;
-
-    @BeforeEach
-    void publishFirstSnapshot() throws Exception {
-        target = dir.resolve("analytics.duckdb");
-        SnapshotFiles.publish(target, 1);
-    }
-
+class TemporaryObjectsSwapTest extends PublishedSnapshotTest {
     @Test
     void scriptThatFailsAfterCreatingATemporaryTablePinsTheConnection() throws Exception {
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
