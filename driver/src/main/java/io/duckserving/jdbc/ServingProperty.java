@@ -94,6 +94,15 @@ public enum ServingProperty {
         }
     }
 
+    /** {@link #getLong}, at least 1. */
+    public long getPositiveLong(Properties props) throws SQLException {
+        long value = getLong(props);
+        if (value < 1) {
+            throw badValue(get(props), "a whole number of at least 1");
+        }
+        return value;
+    }
+
     public int getPercent(Properties props) throws SQLException {
         long value = getLong(props);
         if (value < 1 || value > 100) {

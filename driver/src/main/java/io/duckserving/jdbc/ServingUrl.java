@@ -58,13 +58,7 @@ final class ServingUrl {
         this.retryIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.RETRY_INTERVAL_MS.getLong(own));
         this.maxStalenessNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_STALENESS_MS.getLong(own));
         this.watchIntervalMillis = ServingProperty.WATCH_INTERVAL_MS.getLong(own);
-        long openTimeout = ServingProperty.OPEN_TIMEOUT_MS.getLong(own);
-        if (openTimeout < 1) {
-            throw new SQLException("Invalid value '0' for property " + ServingProperty.OPEN_TIMEOUT_MS.getName()
-                    + ": expected a whole number of at least 1. Fix it in the URL or the connection Properties.",
-                    SqlStates.INVALID_PARAMETER);
-        }
-        this.openTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(openTimeout);
+        this.openTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.OPEN_TIMEOUT_MS.getPositiveLong(own));
         this.logUnclosed = ServingProperty.LOG_UNCLOSED_CONNECTIONS.getBoolean(own);
         String spill = ServingProperty.SPILL_DIRECTORY.get(own);
         this.spillRoot = spill.isEmpty()

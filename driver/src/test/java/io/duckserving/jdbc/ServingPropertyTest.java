@@ -66,7 +66,7 @@ class ServingPropertyTest extends PublishedSnapshotTest {
                 assertFalse(p.getBoolean(empty));
                 break;
             case OPEN_TIMEOUT_MS:
-                assertTrue(p.getLong(empty) >= 1000, "an open may take a second the first time in a JVM");
+                assertTrue(p.getPositiveLong(empty) >= 1000, "an open may take a second the first time in a JVM");
                 break;
             case MEMORY_LIMIT_PERCENT:
                 int percent = p.getPercent(empty);
@@ -110,7 +110,8 @@ class ServingPropertyTest extends PublishedSnapshotTest {
     @ParameterizedTest
     @ValueSource(strings = {"serving_check_interval_ms=abc", "serving_retry_interval_ms=-5",
             "serving_max_staleness_ms=soon", "serving_allow_external_access=maybe", "serving_memory_limit_percent=0",
-            "serving_memory_limit_percent=101"})
+            "serving_memory_limit_percent=101", "serving_open_timeout_ms=0", "serving_log_unclosed_connections=maybe",
+            "serving_allow_instance_settings=perhaps"})
     void badValueInTheUrlFailsTheConnectWith22023NamingTheProperty(String option) {
         SQLException e = assertThrows(SQLException.class,
                 () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close());
