@@ -139,6 +139,15 @@ final class ServingResultSet implements ResultSet {
         return iface.isInstance(this) || iface.isInstance(delegate) || delegate.isWrapperFor(iface);
     }
 
+    /**
+     * Every result is read-only (a snapshot never changes): the update, insert, delete, refresh and
+     * insert-row methods are refused here, as DuckDB refuses them, without asking DuckDB.
+     */
+    private SQLException readOnly() throws SQLException {
+        checkOpen();
+        return SqlStates.notSupported("Changing a result set");
+    }
+
     // ---- plain delegation ---------------------------------------------------------------------
 
     @Override
@@ -170,11 +179,7 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void cancelRowUpdates() throws SQLException {
-        try {
-            delegate.cancelRowUpdates();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
@@ -188,11 +193,7 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void deleteRow() throws SQLException {
-        try {
-            delegate.deleteRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
@@ -900,11 +901,7 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void insertRow() throws SQLException {
-        try {
-            delegate.insertRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
@@ -954,20 +951,12 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void moveToCurrentRow() throws SQLException {
-        try {
-            delegate.moveToCurrentRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void moveToInsertRow() throws SQLException {
-        try {
-            delegate.moveToInsertRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
@@ -981,11 +970,7 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void refreshRow() throws SQLException {
-        try {
-            delegate.refreshRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
@@ -1044,785 +1029,437 @@ final class ServingResultSet implements ResultSet {
 
     @Override
     public void updateArray(String columnLabel, Array x) throws SQLException {
-        try {
-            delegate.updateArray(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateArray(int columnIndex, Array x) throws SQLException {
-        try {
-            delegate.updateArray(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x, int length) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnLabel, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x, long length) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnLabel, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(String columnLabel, InputStream x) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x, int length) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x, long length) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateAsciiStream(int columnIndex, InputStream x) throws SQLException {
-        try {
-            delegate.updateAsciiStream(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBigDecimal(String columnLabel, BigDecimal x) throws SQLException {
-        try {
-            delegate.updateBigDecimal(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBigDecimal(int columnIndex, BigDecimal x) throws SQLException {
-        try {
-            delegate.updateBigDecimal(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x, int length) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnLabel, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x, long length) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnLabel, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(String columnLabel, InputStream x) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x, int length) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x, long length) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBinaryStream(int columnIndex, InputStream x) throws SQLException {
-        try {
-            delegate.updateBinaryStream(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(String columnLabel, InputStream inputStream, long length) throws SQLException {
-        try {
-            delegate.updateBlob(columnLabel, inputStream, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(String columnLabel, InputStream inputStream) throws SQLException {
-        try {
-            delegate.updateBlob(columnLabel, inputStream);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(String columnLabel, Blob x) throws SQLException {
-        try {
-            delegate.updateBlob(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(int columnIndex, InputStream inputStream, long length) throws SQLException {
-        try {
-            delegate.updateBlob(columnIndex, inputStream, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(int columnIndex, InputStream inputStream) throws SQLException {
-        try {
-            delegate.updateBlob(columnIndex, inputStream);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBlob(int columnIndex, Blob x) throws SQLException {
-        try {
-            delegate.updateBlob(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBoolean(String columnLabel, boolean x) throws SQLException {
-        try {
-            delegate.updateBoolean(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBoolean(int columnIndex, boolean x) throws SQLException {
-        try {
-            delegate.updateBoolean(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateByte(String columnLabel, byte x) throws SQLException {
-        try {
-            delegate.updateByte(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateByte(int columnIndex, byte x) throws SQLException {
-        try {
-            delegate.updateByte(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBytes(String columnLabel, byte[] x) throws SQLException {
-        try {
-            delegate.updateBytes(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateBytes(int columnIndex, byte[] x) throws SQLException {
-        try {
-            delegate.updateBytes(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader reader, int length) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnLabel, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnLabel, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(String columnLabel, Reader reader) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnLabel, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x, int length) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateCharacterStream(int columnIndex, Reader x) throws SQLException {
-        try {
-            delegate.updateCharacterStream(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(String columnLabel, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateClob(columnLabel, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(String columnLabel, Reader reader) throws SQLException {
-        try {
-            delegate.updateClob(columnLabel, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(String columnLabel, Clob x) throws SQLException {
-        try {
-            delegate.updateClob(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(int columnIndex, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateClob(columnIndex, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(int columnIndex, Reader reader) throws SQLException {
-        try {
-            delegate.updateClob(columnIndex, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateClob(int columnIndex, Clob x) throws SQLException {
-        try {
-            delegate.updateClob(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateDate(String columnLabel, Date x) throws SQLException {
-        try {
-            delegate.updateDate(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateDate(int columnIndex, Date x) throws SQLException {
-        try {
-            delegate.updateDate(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateDouble(String columnLabel, double x) throws SQLException {
-        try {
-            delegate.updateDouble(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateDouble(int columnIndex, double x) throws SQLException {
-        try {
-            delegate.updateDouble(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateFloat(String columnLabel, float x) throws SQLException {
-        try {
-            delegate.updateFloat(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateFloat(int columnIndex, float x) throws SQLException {
-        try {
-            delegate.updateFloat(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateInt(String columnLabel, int x) throws SQLException {
-        try {
-            delegate.updateInt(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateInt(int columnIndex, int x) throws SQLException {
-        try {
-            delegate.updateInt(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateLong(String columnLabel, long x) throws SQLException {
-        try {
-            delegate.updateLong(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateLong(int columnIndex, long x) throws SQLException {
-        try {
-            delegate.updateLong(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNCharacterStream(String columnLabel, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateNCharacterStream(columnLabel, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNCharacterStream(String columnLabel, Reader reader) throws SQLException {
-        try {
-            delegate.updateNCharacterStream(columnLabel, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNCharacterStream(int columnIndex, Reader x, long length) throws SQLException {
-        try {
-            delegate.updateNCharacterStream(columnIndex, x, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNCharacterStream(int columnIndex, Reader x) throws SQLException {
-        try {
-            delegate.updateNCharacterStream(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(String columnLabel, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateNClob(columnLabel, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(String columnLabel, Reader reader) throws SQLException {
-        try {
-            delegate.updateNClob(columnLabel, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(String columnLabel, NClob nClob) throws SQLException {
-        try {
-            delegate.updateNClob(columnLabel, nClob);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(int columnIndex, Reader reader, long length) throws SQLException {
-        try {
-            delegate.updateNClob(columnIndex, reader, length);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(int columnIndex, Reader reader) throws SQLException {
-        try {
-            delegate.updateNClob(columnIndex, reader);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNClob(int columnIndex, NClob nClob) throws SQLException {
-        try {
-            delegate.updateNClob(columnIndex, nClob);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNString(String columnLabel, String nString) throws SQLException {
-        try {
-            delegate.updateNString(columnLabel, nString);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNString(int columnIndex, String nString) throws SQLException {
-        try {
-            delegate.updateNString(columnIndex, nString);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNull(String columnLabel) throws SQLException {
-        try {
-            delegate.updateNull(columnLabel);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateNull(int columnIndex) throws SQLException {
-        try {
-            delegate.updateNull(columnIndex);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, int scaleOrLength) throws SQLException {
-        try {
-            delegate.updateObject(columnLabel, x, scaleOrLength);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
-        try {
-            delegate.updateObject(columnLabel, x, targetSqlType, scaleOrLength);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(String columnLabel, Object x, SQLType targetSqlType) throws SQLException {
-        try {
-            delegate.updateObject(columnLabel, x, targetSqlType);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(String columnLabel, Object x) throws SQLException {
-        try {
-            delegate.updateObject(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, int scaleOrLength) throws SQLException {
-        try {
-            delegate.updateObject(columnIndex, x, scaleOrLength);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, SQLType targetSqlType, int scaleOrLength) throws SQLException {
-        try {
-            delegate.updateObject(columnIndex, x, targetSqlType, scaleOrLength);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(int columnIndex, Object x, SQLType targetSqlType) throws SQLException {
-        try {
-            delegate.updateObject(columnIndex, x, targetSqlType);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateObject(int columnIndex, Object x) throws SQLException {
-        try {
-            delegate.updateObject(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateRef(String columnLabel, Ref x) throws SQLException {
-        try {
-            delegate.updateRef(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateRef(int columnIndex, Ref x) throws SQLException {
-        try {
-            delegate.updateRef(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateRow() throws SQLException {
-        try {
-            delegate.updateRow();
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateRowId(String columnLabel, RowId x) throws SQLException {
-        try {
-            delegate.updateRowId(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateRowId(int columnIndex, RowId x) throws SQLException {
-        try {
-            delegate.updateRowId(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateSQLXML(String columnLabel, SQLXML xmlObject) throws SQLException {
-        try {
-            delegate.updateSQLXML(columnLabel, xmlObject);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateSQLXML(int columnIndex, SQLXML xmlObject) throws SQLException {
-        try {
-            delegate.updateSQLXML(columnIndex, xmlObject);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateShort(String columnLabel, short x) throws SQLException {
-        try {
-            delegate.updateShort(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateShort(int columnIndex, short x) throws SQLException {
-        try {
-            delegate.updateShort(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateString(String columnLabel, String x) throws SQLException {
-        try {
-            delegate.updateString(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateString(int columnIndex, String x) throws SQLException {
-        try {
-            delegate.updateString(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateTime(String columnLabel, Time x) throws SQLException {
-        try {
-            delegate.updateTime(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateTime(int columnIndex, Time x) throws SQLException {
-        try {
-            delegate.updateTime(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateTimestamp(String columnLabel, Timestamp x) throws SQLException {
-        try {
-            delegate.updateTimestamp(columnLabel, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override
     public void updateTimestamp(int columnIndex, Timestamp x) throws SQLException {
-        try {
-            delegate.updateTimestamp(columnIndex, x);
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        }
+        throw readOnly();
     }
 
     @Override

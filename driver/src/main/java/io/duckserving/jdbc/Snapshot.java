@@ -221,6 +221,11 @@ final class Snapshot {
         release();
     }
 
+    /** Whether {@code published} (the path's attributes, null if nothing is there) is the file this snapshot holds. */
+    boolean isFileOf(java.nio.file.attribute.BasicFileAttributes published) {
+        return published != null && published.fileKey().equals(fileKey);
+    }
+
     boolean isRetired() {
         return retired;
     }

@@ -65,15 +65,18 @@ final class SnapshotRegistry {
     private boolean closed;
     private final Key key;
 
-    /** The settings of the connection that created this registry, for the watcher's own checks. */
-    private final ServingUrl watcherSettings;
+    /**
+     * The settings of the connection that created this registry, for what the registry does on its
+     * own: the watcher's interval, the retry memo of a failed open, when an open in flight is abandoned.
+     */
+    private final ServingUrl registrySettings;
 
     private SnapshotRegistry(ServingUrl url, Key key) {
         this.key = key;
         this.path = url.path;
         this.options = url.duckDb;
         this.spillRoot = url.spillRoot;
-        this.watcherSettings = url;
+        this.registrySettings = url;
     }
 
     /** The registry of {@code url}'s path and DuckDB options, with {@code connection} registered in it. */
@@ -109,7 +112,7 @@ final class SnapshotRegistry {
             return; // nobody to move; an unused snapshot closes on its own
         }
         BasicFileAttributes published = stat();
-        if (published != null && published.fileKey().equals(s.fileKey)) {
+        if (s.isFileOf(published)) {
             return;
         }
         OpenFailure known = failure;
@@ -137,14 +140,12 @@ final class SnapshotRegistry {
                 }
                 nextCheckNanos = now + settings.checkIntervalNanos;
             }
-            BasicFileAttributes published = stat();
-            if (published != null && published.fileKey().equals(s.fileKey)) {
+            if (s.isFileOf(stat())) {
                 if (failure != null) {
                     failure = null; // the bad file is gone: a later one starts its own staleness clock
                 }
                 return s;
             }
-            return refresh(now, settings);
         }
         return refresh(now, settings);
     }
@@ -166,13 +167,13 @@ final class SnapshotRegistry {
                 return s;
             }
             BasicFileAttributes published = stat();
-            if (s != null && published != null && published.fileKey().equals(s.fileKey)) {
+            if (s != null && s.isFileOf(published)) {
                 return s;
             }
             OpenFailure known = failure;
-            // With nothing to serve, a connect always tries the file itself once (the writer may be gone).
-            boolean useMemo = s != null ? !isRetryDue(known) || pastDeadline(deadline) : attempted;
-            if (known != null && known.isSameFile(published) && useMemo) {
+            // With nothing to serve, a connect tries the file itself once (a writer's lock may be gone).
+            if (known != null && known.isSameFile(published)
+                    && (s == null ? attempted : !known.retryDue() || pastDeadline(deadline))) {
                 return staleOrThrow(s, known, settings);
             }
             attempted = true;
@@ -200,10 +201,6 @@ final class SnapshotRegistry {
         }
     }
 
-    private static boolean isRetryDue(OpenFailure known) {
-        return known == null || known.retryDue();
-    }
-
     private static boolean pastDeadline(long deadline) {
         return System.nanoTime() - deadline >= 0;
     }
@@ -217,7 +214,7 @@ final class SnapshotRegistry {
         synchronized (this) {
             PendingOpen p = pending;
             long now = System.nanoTime();
-            if (p != null && !p.future.isDone() && now - p.startedNanos < watcherSettings.openTimeoutNanos) {
+            if (p != null && !p.future.isDone() && now - p.startedNanos < registrySettings.openTimeoutNanos) {
                 return p.future;
             }
             long generation = ++openGeneration;
@@ -267,7 +264,7 @@ final class SnapshotRegistry {
     private OpenFailure recordFailure(BasicFileAttributes published, Exception e, Snapshot kept) {
         synchronized (this) {
             OpenFailure known = failure;
-            OpenFailure f = OpenFailure.after(known, published, e, watcherSettings.retryIntervalNanos);
+            OpenFailure f = OpenFailure.after(known, published, e, registrySettings.retryIntervalNanos);
             failure = f;
             if (known == null || !known.message.equals(f.message)) {
                 LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
