@@ -16,14 +16,15 @@ final class SessionSettings {
     /**
      * Settings DuckDB can hold per session (measured: {@code SET SESSION} accepts them) that change
      * only how this session's queries run or look. Left out on purpose though DuckDB keeps them per
-     * session: profiling and query logging (they print or show SQL), file paths, and write tuning.
+     * session: profiling, query logging and the progress bar (they print to the server's standard output or
+     * show SQL), file paths, and write tuning.
      */
     static final List<String> ALLOWED = List.of("TimeZone", "Calendar", "search_path", "schema",
             "default_collation", "default_null_order", "default_order", "null_order", "errors_as_json",
             "integer_division", "ieee_floating_point_ops", "error_on_division_by_zero", "binary_as_string",
             "arrow_large_buffer_size", "arrow_lossless_conversion", "arrow_output_list_view", "arrow_output_version",
             "catalog_error_max_schemas", "explain_output", "enable_optimizer", "disable_timestamptz_casts",
-            "enable_progress_bar", "progress_bar_time", "streaming_buffer_size", "max_streaming_buffer_size",
+            "streaming_buffer_size", "max_streaming_buffer_size",
             "operator_memory_limit", "jdbc_stream_results", "max_execution_time", "max_expression_depth",
             "order_by_non_integer_literal", "scalar_subquery_error_on_multiple_rows", "preserve_identifier_case",
             "preserve_insertion_order", "prefer_range_joins", "merge_join_threshold", "nested_loop_join_threshold",

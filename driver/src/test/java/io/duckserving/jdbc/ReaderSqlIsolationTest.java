@@ -117,7 +117,7 @@ class ReaderSqlIsolationTest extends PublishedSnapshotTest {
     @ValueSource(strings = {"SET memory_limit = '2MB'", "SET threads = 30000", "SET lock_configuration = true",
             "PRAGMA threads = 3", "PRAGMA memory_limit = '2MB'", "CALL enable_logging('QueryLog')",
             "SELECT * FROM enable_logging()", "PRAGMA enable_profiling", "SET enable_profiling = 'json'",
-            "SET log_query_path = '/tmp/q.log'", "SET enable_progress_bar_print = true",
+            "SET log_query_path = '/tmp/q.log'", "SET enable_progress_bar_print = true", "SET enable_progress_bar = true",
             "SET GLOBAL TimeZone = 'Asia/Tokyo'", "RESET GLOBAL TimeZone", "SELECT 1; SET GLOBAL search_path = 'other'",
             "SELECT $a$'$a$; SET/**/GLOBAL TimeZone = 'Asia/Tokyo'; --'"})
     void instanceWideSettingsAreRefusedAndOthersKeepWorking(String sql) throws Exception {
