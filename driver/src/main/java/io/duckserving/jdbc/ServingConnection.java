@@ -1,5 +1,10 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.SessionSettings;
+import io.duckserving.jdbc.snapshot.SnapshotBinding;
+import io.duckserving.jdbc.snapshot.SnapshotSession;
+import io.duckserving.jdbc.snapshot.SqlKind;
+import io.duckserving.jdbc.snapshot.SqlStates;
 import java.sql.Array;
 import java.sql.Blob;
 import java.sql.CallableStatement;
@@ -46,7 +51,7 @@ public final class ServingConnection implements Connection {
     private volatile ServingMetaData metaData;
 
     ServingConnection(ServingUrl settings) throws SQLException {
-        this.binding = new SnapshotBinding(settings);
+        this.binding = new SnapshotBinding(settings.key, settings.policy, settings.sessionSql, settings.autoCommit);
         this.unclosed = UnclosedConnection.watch(this, binding, settings.logUnclosed);
     }
 

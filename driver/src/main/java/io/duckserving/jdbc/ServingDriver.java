@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.Snapshot;
 import com.google.auto.service.AutoService;
 import java.sql.Connection;
 import java.sql.Driver;

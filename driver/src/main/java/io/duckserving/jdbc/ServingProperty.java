@@ -1,5 +1,8 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.DuckDbOptions;
+import io.duckserving.jdbc.snapshot.SqlStates;
+import io.duckserving.jdbc.snapshot.PropertyNames;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
 import java.util.Locale;
@@ -11,44 +14,44 @@ import java.util.Properties;
  * README's property table.
  */
 public enum ServingProperty {
-    CHECK_INTERVAL_MS("serving_check_interval_ms", "0",
+    CHECK_INTERVAL_MS(PropertyNames.CHECK_INTERVAL_MS, "0",
             "How often a connection checks whether a new snapshot was published, in milliseconds. "
                     + "0 checks the file's identity (one stat, ~1.5 us) before every statement; "
                     + "a positive value checks at most once per interval per path."),
-    RETRY_INTERVAL_MS("serving_retry_interval_ms", "1000",
+    RETRY_INTERVAL_MS(PropertyNames.RETRY_INTERVAL_MS, "1000",
             "After a newly published file failed to open (half-written, not DuckDB, locked, unreadable), "
                     + "wait at least this long before trying the same file again. Readers keep the last good "
                     + "snapshot meanwhile."),
-    MAX_STALENESS_MS("serving_max_staleness_ms", "0",
+    MAX_STALENESS_MS(PropertyNames.MAX_STALENESS_MS, "0",
             "If the newest published file has failed to open for longer than this, statements fail with "
                     + "an SQLException (SQLState 08006) instead of reading the older snapshot. 0 serves the "
                     + "last good snapshot for as long as it takes."),
-    WATCH_INTERVAL_MS("serving_watch_interval_ms", "1000",
+    WATCH_INTERVAL_MS(PropertyNames.WATCH_INTERVAL_MS, "1000",
             "How often a background thread checks the path while no statement runs, so idle connections "
                     + "let go of a replaced snapshot (and its deleted file) and the next statement finds the new "
                     + "one already open. 0 turns the watcher off. Per path and DuckDB options, the first "
                     + "connection's value applies."),
-    ALLOW_EXTERNAL_ACCESS("serving_allow_external_access", "false",
+    ALLOW_EXTERNAL_ACCESS(PropertyNames.ALLOW_EXTERNAL_ACCESS, "false",
             "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL), the "
                     + "published file and its .wal names included. Off by default because BI tools let their users "
                     + "type any SQL."),
-    ALLOW_INSTANCE_SETTINGS("serving_allow_instance_settings", "false",
+    ALLOW_INSTANCE_SETTINGS(PropertyNames.ALLOW_INSTANCE_SETTINGS, "false",
             "Allow SQL to change settings that act on every connection of the snapshot (SET memory_limit, "
                     + "SET threads, SET GLOBAL ..., logging and profiling). Off by default: a reader's SQL may only "
                     + "change its own session (TimeZone, search_path, ...). Turn on only for trusted single-user "
                     + "setups; set such options in the URL instead."),
-    OPEN_TIMEOUT_MS("serving_open_timeout_ms", "5000",
+    OPEN_TIMEOUT_MS(PropertyNames.OPEN_TIMEOUT_MS, "5000",
             "How long a statement waits for a newly published file to open. After that it runs on the last "
                     + "good snapshot and the file counts as failed (retried after serving_retry_interval_ms); a "
                     + "connection with no snapshot yet fails with 08001. At least 1."),
     LOG_UNCLOSED_CONNECTIONS("serving_log_unclosed_connections", "false",
             "Log where a connection was opened when it is garbage collected without being closed (it is "
                     + "released either way)."),
-    SPILL_DIRECTORY("serving_spill_directory", "",
+    SPILL_DIRECTORY(PropertyNames.SPILL_DIRECTORY, "",
             "Root directory for DuckDB's spill files (mode 0700, private to the OS user); each snapshot gets "
                     + "its own sub-directory, removed when the snapshot closes, or by a later JVM when this one was "
                     + "killed. Empty means <java.io.tmpdir>/duckdb-serving-<user>."),
-    MEMORY_LIMIT_PERCENT("serving_memory_limit_percent", "40",
+    MEMORY_LIMIT_PERCENT(PropertyNames.MEMORY_LIMIT_PERCENT, "40",
             "Default DuckDB memory_limit per snapshot, as a percentage of physical memory. Two snapshots "
                     + "are open during a swap, so 40 keeps both under DuckDB's usual 80%. An explicit "
                     + "memory_limit option wins.");

@@ -1,5 +1,7 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.SnapshotSession;
+import io.duckserving.jdbc.snapshot.SqlStates;
 import java.io.InputStream;
 import java.io.Reader;
 import java.math.BigDecimal;

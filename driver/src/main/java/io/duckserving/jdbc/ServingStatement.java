@@ -1,5 +1,8 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.SnapshotSession;
+import io.duckserving.jdbc.snapshot.SqlKind;
+import io.duckserving.jdbc.snapshot.SqlStates;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -1,5 +1,10 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.DuckDbOptions;
+import io.duckserving.jdbc.snapshot.FollowPolicy;
+import io.duckserving.jdbc.snapshot.SnapshotKey;
+import io.duckserving.jdbc.snapshot.SpillRoot;
+import io.duckserving.jdbc.snapshot.SqlStates;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -42,6 +47,10 @@ final class ServingUrl {
     final long watchIntervalMillis;
     final long openTimeoutNanos;
     final boolean logUnclosed;
+    /** What identifies the snapshot configuration this URL reads. */
+    final SnapshotKey key;
+    /** How a connection of this URL follows new snapshots. */
+    final FollowPolicy policy;
     final Path spillRoot;
     final DuckDbOptions duckDb;
     /** {@code SET} statements every session starts with (TimeZone, Calendar). */
@@ -65,6 +74,9 @@ final class ServingUrl {
                 ? SpillRoot.defaultRoot()
                 : Paths.get(spill).toAbsolutePath();
         this.duckDb = duckDb;
+        this.key = new SnapshotKey(path, duckDb, spillRoot);
+        this.policy = new FollowPolicy(checkIntervalNanos, retryIntervalNanos, maxStalenessNanos, openTimeoutNanos,
+                watchIntervalMillis);
     }
 
     static boolean accepts(String url) {

@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.SnapshotBinding;
 import java.lang.ref.Cleaner;
 import java.util.logging.Level;
 import java.util.logging.Logger;

@@ -14,24 +14,24 @@ import java.util.Properties;
  * instance cache, so each file is really opened and closed); {@link SnapshotFiles} writes the
  * versioned snapshots most tests read.
  */
-final class DuckDbFiles {
+public final class DuckDbFiles {
     private DuckDbFiles() {
     }
 
-    static Properties writeOptions() {
+    public static Properties writeOptions() {
         Properties p = new Properties();
         p.setProperty("jdbc_instance_cache", "false");
         return p;
     }
 
-    static Properties readOptions() {
+    public static Properties readOptions() {
         Properties p = writeOptions();
         p.setProperty("duckdb.read_only", "true");
         return p;
     }
 
     /** Runs {@code statements} on the DuckDB file {@code file} (created if absent), then closes it. */
-    static void write(Path file, String... statements) throws SQLException {
+    public static void write(Path file, String... statements) throws SQLException {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + file, writeOptions());
              Statement s = c.createStatement()) {
             for (String sql : statements) {
@@ -46,7 +46,7 @@ final class DuckDbFiles {
      * then CHECKPOINT) writes the catalog into the freed blocks at the front and {@code tail}'s
      * data is the end of the file.
      */
-    static void writeWithMetadataAtTheFront(Path file, int rows, String tail, String... later) throws SQLException {
+    public static void writeWithMetadataAtTheFront(Path file, int rows, String tail, String... later) throws SQLException {
         List<String> sql = new ArrayList<>(List.of(
                 "CREATE TABLE a AS SELECT random() AS x FROM range(" + rows + ")", "CHECKPOINT",
                 "CREATE TABLE " + tail + " AS SELECT random() AS x FROM range(" + rows + ")", "CHECKPOINT",
@@ -60,7 +60,7 @@ final class DuckDbFiles {
      * Adds the exporter's {@code serving_meta} (its DDL) to {@code file}: one publish row and one
      * row per table, given as SQL tuples {@code ('schema', 'table', rows)}.
      */
-    static void addServingMeta(Path file, String publishId, long totalRows, String tableRows) throws SQLException {
+    public static void addServingMeta(Path file, String publishId, long totalRows, String tableRows) throws SQLException {
         write(file, "CREATE SCHEMA serving_meta",
                 "CREATE TABLE serving_meta.publish (publish_id VARCHAR, published_at TIMESTAMPTZ, source VARCHAR, "
                         + "total_rows BIGINT)",

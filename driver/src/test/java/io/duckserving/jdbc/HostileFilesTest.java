@@ -1,5 +1,7 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.SqlStates;
+import io.duckserving.jdbc.snapshot.EngineTestAccess;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -457,7 +459,7 @@ class HostileFilesTest {
             System.out.println("duckdb_databases() paths " + databasePaths + ", allowed_paths " + allowedPaths
                     + ", allowed_directories " + allowedDirectories);
             assertFalse(databasePaths.isEmpty(), "DuckDB names the file it opened");
-            Path privateRoot = dir.resolve(".duckdb-serving-" + SpillRoot.userName());
+            Path privateRoot = dir.resolve(".duckdb-serving-" + EngineTestAccess.userName());
             for (String allowed : (allowedPaths + "," + allowedDirectories).replaceAll("[\\[\\]']", "").split(",")) {
                 if (!allowed.isBlank()) {
                     Path a = Paths.get(allowed.trim());
@@ -530,7 +532,7 @@ class HostileFilesTest {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(d)) {
             for (Path p : entries) {
                 String name = p.getFileName().toString();
-                if (PrivateLink.isPrivateRoot(p) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                if (EngineTestAccess.isPrivateRoot(p) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
                 result.put(name, Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)
@@ -547,7 +549,7 @@ class HostileFilesTest {
     void theDefaultSpillRootIsPerUserInTheTemporaryDirectoryAndPrivate() throws Exception {
         assumeTrue(Files.getFileStore(dir).supportsFileAttributeView("posix"), "no POSIX permissions here");
         SnapshotFiles.publish(target, 1);
-        Path expected = Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving-" + SpillRoot.userName())
+        Path expected = Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving-" + EngineTestAccess.userName())
                 .toAbsolutePath();
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target)); Statement s = c.createStatement()) {
             assertEquals(1, SnapshotFiles.read(s).version);
@@ -581,7 +583,7 @@ class HostileFilesTest {
 
             Path live = Paths.get(setting(s, "temp_directory"));
             assertEquals(root.toAbsolutePath(), live.getParent(), "the snapshot spills under the configured root");
-            assertTrue(SpillRoot.owner(live.getFileName().toString()).orElseThrow().isAlive());
+            assertTrue(EngineTestAccess.ownerIsAlive(live.getFileName().toString()));
             Files.createDirectories(live); // DuckDB creates it on its first spill; stand in for that
             Path spilled = Files.writeString(live.resolve("duckdb_temp_storage_DEFAULT-0.tmp"), "in use");
 
@@ -605,7 +607,7 @@ class HostileFilesTest {
         child.destroyForcibly();
         assertTrue(child.waitFor(10, TimeUnit.SECONDS));
         assumeTrue(ProcessHandle.of(pid).isEmpty(), "pid " + pid + " was reused at once");
-        Path d = Files.createDirectory(root.resolve(SpillRoot.directoryName(pid, start, snapshotId)));
+        Path d = Files.createDirectory(root.resolve(EngineTestAccess.spillDirectoryName(pid, start, snapshotId)));
         Files.writeString(d.resolve("duckdb_temp_storage_DEFAULT-0.tmp"), "left by a killed JVM");
         return d;
     }

@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.DuckDbOptions;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

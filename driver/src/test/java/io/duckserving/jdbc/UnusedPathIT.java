@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.EngineTestAccess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,11 +28,11 @@ class UnusedPathIT {
         Path known = target.toRealPath();
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {
             assertEquals(1, SnapshotFiles.readVersion(c));
-            assertTrue(SnapshotRegistry.isKnown(known));
+            assertTrue(EngineTestAccess.isKnown(known));
             assertFalse(SnapshotFiles.openFiles(dir).isEmpty(), "the snapshot's file is open while in use");
         }
         Poll.until(Duration.ofSeconds(20), "the unused path's snapshot closes and its registry goes away",
-                () -> !SnapshotRegistry.isKnown(known) && SnapshotFiles.openFiles(dir).isEmpty());
+                () -> !EngineTestAccess.isKnown(known) && SnapshotFiles.openFiles(dir).isEmpty());
 
         SnapshotFiles.publish(target, 2);
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {

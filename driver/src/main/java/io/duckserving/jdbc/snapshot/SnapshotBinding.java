@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -18,15 +18,16 @@ import org.duckdb.DuckDBConnection;
  * underneath (which is not thread-safe) and tells the registry whether the connection is idle.
  * The registry only ever {@code tryLock}s it, so it never waits for a statement.
  */
-final class SnapshotBinding {
-    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+public final class SnapshotBinding {
+    private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
 
-    interface SessionCall<T> {
+    public interface SessionCall<T> {
         T on(DuckDBConnection duck) throws SQLException;
     }
 
     private final SnapshotRegistry registry;
-    private final ServingUrl settings;
+    private final SnapshotKey key;
+    private final FollowPolicy settings;
     private final ReentrantLock lock = new ReentrantLock();
     private final SessionState state = new SessionState();
     private volatile SnapshotSession session;
@@ -42,14 +43,16 @@ final class SnapshotBinding {
     private final Object warningsLock = new Object();
     private SQLWarning warnings;
 
-    SnapshotBinding(ServingUrl settings) throws SQLException {
+    public SnapshotBinding(SnapshotKey key, FollowPolicy settings, java.util.List<String> sessionSql, boolean autoCommit)
+            throws SQLException {
+        this.key = key;
         this.settings = settings;
-        this.autoCommit = settings.autoCommit;
+        this.autoCommit = autoCommit;
         state.setAutoCommit(autoCommit);
-        for (String sql : settings.sessionSql) {
+        for (String sql : sessionSql) {
             state.recordSql(sql);
         }
-        this.registry = SnapshotRegistry.register(settings, this);
+        this.registry = SnapshotRegistry.register(key, settings, this);
         try {
             enter(false);
             connected = true;
@@ -65,7 +68,7 @@ final class SnapshotBinding {
      * with {@link #exit()} in a finally block. An {@code execution} with autocommit off starts a
      * transaction (and so pins the snapshot); preparing and metadata lookups do not.
      */
-    SnapshotSession enter(boolean execution) throws SQLException {
+    public SnapshotSession enter(boolean execution) throws SQLException {
         lock.lock();
         try {
             if (closed) {
@@ -88,7 +91,7 @@ final class SnapshotBinding {
         }
     }
 
-    void exit() {
+    public void exit() {
         lock.unlock();
         SnapshotSession s = session;
         if (s != null && s.snapshot.isRetired()) {
@@ -100,7 +103,7 @@ final class SnapshotBinding {
      * Valid while open and a snapshot can be served; also moves an idle pooled connection to the
      * newest one. A connection busy with a statement for longer than the timeout is alive.
      */
-    boolean isValid(int timeoutSeconds) {
+    public boolean isValid(int timeoutSeconds) {
         try {
             if (!lock.tryLock(timeoutSeconds == 0 ? Long.MAX_VALUE : timeoutSeconds, TimeUnit.SECONDS)) {
                 return !closed;
@@ -121,7 +124,7 @@ final class SnapshotBinding {
     }
 
     /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
-    <T> T onSession(SessionCall<T> call) throws SQLException {
+    public <T> T onSession(SessionCall<T> call) throws SQLException {
         SnapshotSession s = enter(false);
         try {
             return call.on(s.duck);
@@ -163,7 +166,7 @@ final class SnapshotBinding {
     }
 
     /** After a successful statement (lock held): remembers what it did to the session. */
-    SQLWarning afterExecute(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
+    public SQLWarning afterExecute(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
         switch (kind) {
             case SESSION:
                 state.recordSql(sql);
@@ -190,7 +193,7 @@ final class SnapshotBinding {
      * After a failed statement (lock held): a script, or a {@code CREATE TEMP}, may have created
      * temporary objects before it failed, and they pin as if it had succeeded.
      */
-    SQLWarning afterFailure(SqlKind kind, SnapshotSession s) {
+    public SQLWarning afterFailure(SqlKind kind, SnapshotSession s) {
         if (pinned || kind != SqlKind.CREATE_TEMPORARY && kind != SqlKind.SCRIPT) {
             return null;
         }
@@ -226,7 +229,7 @@ final class SnapshotBinding {
         }
     }
 
-    void setAutoCommit(boolean autoCommit) throws SQLException {
+    public void setAutoCommit(boolean autoCommit) throws SQLException {
         lock.lock();
         try {
             if (closed) {
@@ -251,11 +254,11 @@ final class SnapshotBinding {
         }
     }
 
-    boolean autoCommit() {
+    public boolean autoCommit() {
         return autoCommit;
     }
 
-    void endTransaction(boolean commit) throws SQLException {
+    public void endTransaction(boolean commit) throws SQLException {
         lock.lock();
         try {
             if (closed) {
@@ -281,16 +284,16 @@ final class SnapshotBinding {
         }
     }
 
-    void recordCatalog(String catalog) {
+    public void recordCatalog(String catalog) {
         state.recordCatalog(catalog);
     }
 
-    void recordSchema(String schema) {
+    public void recordSchema(String schema) {
         state.recordSchema(schema);
     }
 
     /** Hands over the warnings collected since the last call (without waiting for a running statement). */
-    SQLWarning takeWarnings() {
+    public SQLWarning takeWarnings() {
         synchronized (warningsLock) {
             SQLWarning w = warnings;
             warnings = null;
@@ -305,7 +308,7 @@ final class SnapshotBinding {
     }
 
     /** Lets go of the session (rolling back an open transaction) and of the registry; waits for a running statement. */
-    void close() {
+    public void close() {
         lock.lock();
         try {
             closed = true;
@@ -327,12 +330,12 @@ final class SnapshotBinding {
         }
     }
 
-    Path path() {
+    public Path path() {
         return registry.path();
     }
 
-    boolean instanceSettingsAllowed() {
-        return settings.duckDb.instanceSettings();
+    public boolean instanceSettingsAllowed() {
+        return key.options().instanceSettings();
     }
 
     @Override

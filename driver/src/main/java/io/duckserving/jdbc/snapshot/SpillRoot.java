@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  *       is gone, never anything else, never following a symbolic link.
  * </ul>
  */
-final class SpillRoot {
+public final class SpillRoot {
     static final String PREFIX = "duckdb-serving-";
     private static final Pattern NAME = Pattern.compile("snapshot-([1-9][0-9]{0,18})-([0-9]{1,19})-([0-9]{1,19})");
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
@@ -55,7 +55,7 @@ final class SpillRoot {
     }
 
     /** {@code <java.io.tmpdir>/duckdb-serving-<user>}; nothing is created. */
-    static Path defaultRoot() {
+    public static Path defaultRoot() {
         return Paths.get(System.getProperty("java.io.tmpdir"), PREFIX + userName()).toAbsolutePath();
     }
 
@@ -104,7 +104,7 @@ final class SpillRoot {
             }
         } catch (FileAlreadyExistsException e) {
             throw new IOException("spill root " + root + " exists but is not a directory (" + describe(root)
-                    + "): remove it, or set " + ServingProperty.SPILL_DIRECTORY.getName() + " to a directory of your own", e);
+                    + "): remove it, or set " + PropertyNames.SPILL_DIRECTORY + " to a directory of your own", e);
         }
         BasicFileAttributes attrs = posix
                 ? Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
@@ -112,11 +112,11 @@ final class SpillRoot {
         if (attrs.isSymbolicLink()) {
             throw new IOException("spill root " + root + " is a symbolic link, which anyone who could create it may "
                     + "point anywhere: remove it (the driver creates a private directory there), or set "
-                    + ServingProperty.SPILL_DIRECTORY.getName() + " to a directory of your own");
+                    + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
         }
         if (!attrs.isDirectory()) {
             throw new IOException("spill root " + root + " is not a directory (" + describe(root) + "): remove it, or set "
-                    + ServingProperty.SPILL_DIRECTORY.getName() + " to a directory of your own");
+                    + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
         }
         if (posix) {
             PosixFileAttributes p = (PosixFileAttributes) attrs;
@@ -124,7 +124,7 @@ final class SpillRoot {
             if (me != null && !me.equals(p.owner())) {
                 throw new IOException("spill root " + root + " is owned by " + p.owner().getName() + ", not by "
                         + me.getName() + " who runs this JVM: another user created it first; remove it, or set "
-                        + ServingProperty.SPILL_DIRECTORY.getName() + " to a directory of your own");
+                        + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
             }
             Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
             open.addAll(p.permissions());
@@ -234,7 +234,7 @@ final class SpillRoot {
                 deleteTree(dir);
             }
         } catch (IOException e) {
-            java.util.logging.Logger.getLogger(ServingDriver.LOGGER_NAME)
+            java.util.logging.Logger.getLogger(Engine.LOGGER_NAME)
                     .log(java.util.logging.Level.FINE, "could not remove " + dir, e);
         }
     }
@@ -249,7 +249,7 @@ final class SpillRoot {
         try {
             removeOrphans(root);
         } catch (IOException e) {
-            java.util.logging.Logger.getLogger(ServingDriver.LOGGER_NAME)
+            java.util.logging.Logger.getLogger(Engine.LOGGER_NAME)
                     .log(java.util.logging.Level.FINE, "could not look for abandoned directories in " + root, e);
         }
     }

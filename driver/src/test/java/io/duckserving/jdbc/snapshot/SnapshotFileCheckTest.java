@@ -1,5 +1,6 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
+import io.duckserving.jdbc.DuckDbFiles;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

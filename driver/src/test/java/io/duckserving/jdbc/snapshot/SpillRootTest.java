@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

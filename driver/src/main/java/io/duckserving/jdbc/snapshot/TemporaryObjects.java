@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;

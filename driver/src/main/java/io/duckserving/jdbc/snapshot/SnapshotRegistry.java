@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,8 +27,8 @@ import java.util.logging.Logger;
  * the new file cannot be opened.
  */
 final class SnapshotRegistry {
-    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
-    private static final ConcurrentHashMap<Key, SnapshotRegistry> REGISTRIES = new ConcurrentHashMap<>();
+    private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
+    private static final ConcurrentHashMap<SnapshotKey, SnapshotRegistry> REGISTRIES = new ConcurrentHashMap<>();
     /**
      * A registry nobody uses closes its snapshot and leaves the map after this long, so an idle
      * JVM holds no file open and a long-lived one does not collect registries of old paths.
@@ -63,30 +63,30 @@ final class SnapshotRegistry {
     private ScheduledFuture<?> watcher;
     /** Left the map: a connection that finds it closed looks its path up again. */
     private boolean closed;
-    private final Key key;
+    private final SnapshotKey key;
 
     /**
      * The settings of the connection that created this registry, for what the registry does on its
      * own: the watcher's interval, the retry memo of a failed open, when an open in flight is abandoned.
      */
-    private final ServingUrl registrySettings;
+    private final FollowPolicy registrySettings;
 
-    private SnapshotRegistry(ServingUrl url, Key key) {
+    private SnapshotRegistry(SnapshotKey key, FollowPolicy policy) {
         this.key = key;
-        this.path = url.path;
-        this.options = url.duckDb;
-        this.spillRoot = url.spillRoot;
-        this.registrySettings = url;
+        this.path = key.path();
+        this.options = key.options();
+        this.spillRoot = key.spillRoot();
+        this.registrySettings = policy;
     }
 
     /** The registry of {@code url}'s path and DuckDB options, with {@code connection} registered in it. */
-    static SnapshotRegistry register(ServingUrl url, SnapshotBinding connection) {
+    static SnapshotRegistry register(SnapshotKey key, FollowPolicy policy, SnapshotBinding connection) {
         while (true) {
-            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(new Key(url.path, url.duckDb), k -> {
-                SnapshotRegistry created = new SnapshotRegistry(url, k);
-                if (url.watchIntervalMillis > 0) {
-                    created.watcher = BACKGROUND.scheduleWithFixedDelay(created::watch, url.watchIntervalMillis,
-                            url.watchIntervalMillis, TimeUnit.MILLISECONDS);
+            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> {
+                SnapshotRegistry created = new SnapshotRegistry(k, policy);
+                if (policy.watchIntervalMillis() > 0) {
+                    created.watcher = BACKGROUND.scheduleWithFixedDelay(created::watch, policy.watchIntervalMillis(),
+                            policy.watchIntervalMillis(), TimeUnit.MILLISECONDS);
                 }
                 return created;
             });
@@ -98,7 +98,7 @@ final class SnapshotRegistry {
 
     /** Whether a registry of {@code path} (under any DuckDB options) is alive in this JVM. */
     static boolean isKnown(Path path) {
-        return REGISTRIES.keySet().stream().anyMatch(k -> k.path.equals(path));
+        return REGISTRIES.keySet().stream().anyMatch(k -> k.path().equals(path));
     }
 
     /**
@@ -130,15 +130,15 @@ final class SnapshotRegistry {
      * The snapshot a statement starting now must use: the newest published file, or the last good
      * snapshot while the newest cannot be opened. The hot path is one volatile read and one stat.
      */
-    Snapshot current(ServingUrl settings) throws SQLException {
+    Snapshot current(FollowPolicy settings) throws SQLException {
         Snapshot s = current;
         long now = System.nanoTime();
         if (s != null) {
-            if (settings.checkIntervalNanos > 0) {
+            if (settings.checkIntervalNanos() > 0) {
                 if (now - nextCheckNanos < 0) {
                     return s;
                 }
-                nextCheckNanos = now + settings.checkIntervalNanos;
+                nextCheckNanos = now + settings.checkIntervalNanos();
             }
             if (s.isFileOf(stat())) {
                 if (failure != null) {
@@ -158,8 +158,8 @@ final class SnapshotRegistry {
      * {@code serving_open_timeout_ms}: no open, however slow, holds up readers that have a good
      * snapshot for longer, and no lock is held while DuckDB opens.
      */
-    private Snapshot refresh(long asOfNanos, ServingUrl settings) throws SQLException {
-        long deadline = System.nanoTime() + settings.openTimeoutNanos;
+    private Snapshot refresh(long asOfNanos, FollowPolicy settings) throws SQLException {
+        long deadline = System.nanoTime() + settings.openTimeoutNanos();
         boolean attempted = false;
         while (true) {
             Snapshot s = current;
@@ -182,8 +182,8 @@ final class SnapshotRegistry {
                 open.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 OpenFailure slow = recordFailure(published, new IOException("it did not open within "
-                        + TimeUnit.NANOSECONDS.toMillis(settings.openTimeoutNanos) + " ms ("
-                        + ServingProperty.OPEN_TIMEOUT_MS.getName() + "); a FIFO, a hung network file system or a "
+                        + TimeUnit.NANOSECONDS.toMillis(settings.openTimeoutNanos()) + " ms ("
+                        + PropertyNames.OPEN_TIMEOUT_MS + "); a FIFO, a hung network file system or a "
                         + "file still being written?"), s);
                 return staleOrThrow(s, slow, settings);
             } catch (ExecutionException | CancellationException e) {
@@ -214,7 +214,7 @@ final class SnapshotRegistry {
         synchronized (this) {
             PendingOpen p = pending;
             long now = System.nanoTime();
-            if (p != null && !p.future.isDone() && now - p.startedNanos < registrySettings.openTimeoutNanos) {
+            if (p != null && !p.future.isDone() && now - p.startedNanos < registrySettings.openTimeoutNanos()) {
                 return p.future;
             }
             long generation = ++openGeneration;
@@ -264,7 +264,7 @@ final class SnapshotRegistry {
     private OpenFailure recordFailure(BasicFileAttributes published, Exception e, Snapshot kept) {
         synchronized (this) {
             OpenFailure known = failure;
-            OpenFailure f = OpenFailure.after(known, published, e, registrySettings.retryIntervalNanos);
+            OpenFailure f = OpenFailure.after(known, published, e, registrySettings.retryIntervalNanos());
             failure = f;
             if (known == null || !known.message.equals(f.message)) {
                 LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
@@ -279,7 +279,7 @@ final class SnapshotRegistry {
         return message.contains("options were not recognized") || message.contains("configuration option");
     }
 
-    private Snapshot staleOrThrow(Snapshot s, OpenFailure f, ServingUrl settings) throws SQLException {
+    private Snapshot staleOrThrow(Snapshot s, OpenFailure f, FollowPolicy settings) throws SQLException {
         if (s == null) {
             if (isBadOption(f.message)) {
                 throw new SQLException("DuckDB refused an option for " + path + ": " + f.message
@@ -290,10 +290,10 @@ final class SnapshotRegistry {
                     + f.message + ". Check that the exporter has published a complete DuckDB file there.",
                     SqlStates.CANNOT_CONNECT, f.cause);
         }
-        if (settings.maxStalenessNanos > 0 && System.nanoTime() - f.firstFailureNanos > settings.maxStalenessNanos) {
+        if (settings.maxStalenessNanos() > 0 && System.nanoTime() - f.firstFailureNanos > settings.maxStalenessNanos()) {
             throw new SQLNonTransientConnectionException("The newest file at " + path + " has not been readable for "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - f.firstFailureNanos) + " ms (more than "
-                    + ServingProperty.MAX_STALENESS_MS.getName() + "): " + f.message
+                    + PropertyNames.MAX_STALENESS_MS + "): " + f.message
                     + ". Publish a complete DuckDB file there again.", SqlStates.CONNECTION_FAILURE);
         }
         return s;
@@ -411,26 +411,6 @@ final class SnapshotRegistry {
         PendingOpen(CompletableFuture<Snapshot> future, long startedNanos) {
             this.future = future;
             this.startedNanos = startedNanos;
-        }
-    }
-
-    private static final class Key {
-        final Path path;
-        final DuckDbOptions options;
-
-        Key(Path path, DuckDbOptions options) {
-            this.path = path;
-            this.options = options;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof Key && ((Key) o).path.equals(path) && ((Key) o).options.equals(options);
-        }
-
-        @Override
-        public int hashCode() {
-            return path.hashCode() * 31 + options.hashCode();
         }
     }
 }

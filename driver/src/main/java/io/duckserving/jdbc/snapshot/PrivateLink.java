@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +22,7 @@ import java.util.logging.Logger;
  * DuckDB.
  */
 final class PrivateLink {
-    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+    private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
     private static final String ROOT_PREFIX = ".duckdb-serving-";
 
     private final Path root;

@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -10,9 +10,9 @@ import org.duckdb.DuckDBConnection;
  * replayed on it. The logical connection holds one reference while it uses it, each open result
  * set one more, so a result set keeps reading its snapshot after the connection has moved on.
  */
-final class SnapshotSession {
+public final class SnapshotSession {
     final Snapshot snapshot;
-    final DuckDBConnection duck;
+    public final DuckDBConnection duck;
     /** Session settings the snapshot refused when they were replayed, or null. */
     final SQLWarning replayWarnings;
     private final AtomicInteger references = new AtomicInteger(1);
@@ -50,11 +50,11 @@ final class SnapshotSession {
     }
 
     /** Only while the caller already holds a reference. */
-    void retain() {
+    public void retain() {
         references.incrementAndGet();
     }
 
-    void release() {
+    public void release() {
         if (references.decrementAndGet() == 0) {
             try {
                 duck.close();

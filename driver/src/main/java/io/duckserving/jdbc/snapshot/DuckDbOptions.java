@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.lang.management.ManagementFactory;
 import java.sql.SQLException;
@@ -11,7 +11,7 @@ import java.util.TreeMap;
  * The DuckDB options of one snapshot configuration: what the user passed through, checked against
  * the contract, plus what the driver forces (read-only, no instance cache, no extension downloads).
  */
-final class DuckDbOptions {
+public final class DuckDbOptions {
     private static final String ACCESS_MODE = "access_mode";
     private static final String READ_ONLY = "duckdb.read_only";
     private static final String INSTANCE_CACHE = "jdbc_instance_cache";
@@ -45,12 +45,12 @@ final class DuckDbOptions {
      * Checks the pass-through options and adds the driver's own. {@code passThrough} holds every
      * key that is not a {@link ServingProperty}.
      */
-    static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess, int memoryPercent)
+    public static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess, int memoryPercent)
             throws SQLException {
         return of(passThrough, allowExternalAccess, false, memoryPercent);
     }
 
-    static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess,
+    public static DuckDbOptions of(Map<String, String> passThrough, boolean allowExternalAccess,
             boolean allowInstanceSettings, int memoryPercent) throws SQLException {
         TreeMap<String, String> opts = new TreeMap<>();
         for (Map.Entry<String, String> e : passThrough.entrySet()) {
@@ -75,13 +75,13 @@ final class DuckDbOptions {
         String external = opts.remove(EXTERNAL_ACCESS);
         if (external != null && Boolean.TRUE.equals(parseBoolean(external)) && !allowExternalAccess) {
             throw refused(EXTERNAL_ACCESS, "cannot be turned on directly",
-                    "set " + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true instead");
+                    "set " + PropertyNames.ALLOW_EXTERNAL_ACCESS + "=true instead");
         }
         for (String owned : DRIVER_OWNED) {
             if (opts.containsKey(owned)) {
                 throw refused(owned, "would open the file system to SQL or unlock instance-wide settings",
-                        "remove it; set " + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true to let SQL reach "
-                                + "files, or " + ServingProperty.ALLOW_INSTANCE_SETTINGS.getName()
+                        "remove it; set " + PropertyNames.ALLOW_EXTERNAL_ACCESS + "=true to let SQL reach "
+                                + "files, or " + PropertyNames.ALLOW_INSTANCE_SETTINGS
                                 + "=true to let it change instance-wide settings");
             }
         }
@@ -95,7 +95,7 @@ final class DuckDbOptions {
         }
         if (opts.containsKey(TEMP_DIRECTORY)) {
             throw refused(TEMP_DIRECTORY, "would be shared by every snapshot of the file",
-                    "set " + ServingProperty.SPILL_DIRECTORY.getName() + " instead: each snapshot gets its own "
+                    "set " + PropertyNames.SPILL_DIRECTORY + " instead: each snapshot gets its own "
                             + "sub-directory of it");
         }
         opts.put(ACCESS_MODE, "READ_ONLY");
@@ -201,7 +201,7 @@ final class DuckDbOptions {
     }
 
     /** DuckDB's own boolean spellings; null when the text is none of them. */
-    static Boolean parseBoolean(String text) {
+    public static Boolean parseBoolean(String text) {
         switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "true": case "1": case "yes": case "on":
                 return Boolean.TRUE;

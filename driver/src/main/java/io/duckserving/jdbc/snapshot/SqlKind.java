@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,7 +7,7 @@ import java.util.List;
  * What a statement does to the session, judged by its leading keywords: enough to replay session
  * settings on a new snapshot, pin on temporary objects, and follow transactions begun in SQL.
  */
-enum SqlKind {
+public enum SqlKind {
     /** Anything that leaves the session as it was: queries, and writes (which DuckDB refuses anyway). */
     OTHER,
     /**
@@ -25,7 +25,7 @@ enum SqlKind {
     /** Several statements in one string: DuckDB runs them all, so each is looked at on its own. */
     SCRIPT;
 
-    static SqlKind of(String sql) {
+    public static SqlKind of(String sql) {
         int semicolon = sql.indexOf(';');
         // A trailing semicolon (or one inside a string) is common; split only when more may follow.
         if (semicolon >= 0 && skipBlanksAndComments(sql, semicolon) < sql.length() && statements(sql).size() > 1) {
@@ -38,7 +38,7 @@ enum SqlKind {
      * The statements of a script, split at top-level semicolons (not inside quotes, dollar quotes
      * or comments); blank ones are left out.
      */
-    static List<String> statements(String sql) {
+    public static List<String> statements(String sql) {
         List<String> parts = new ArrayList<>();
         int start = 0;
         int i = 0;

@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,8 +19,8 @@ import org.duckdb.DuckDBDriver;
  * counted: the registry holds one reference while the snapshot is current, every
  * {@link SnapshotSession} one more; the database closes when the count reaches zero.
  */
-final class Snapshot {
-    private static final Logger LOG = Logger.getLogger(ServingDriver.LOGGER_NAME);
+public final class Snapshot {
+    private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
     private static final DuckDBDriver DUCKDB = new DuckDBDriver();
     private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final AtomicLong OPENED = new AtomicLong();
@@ -159,7 +159,7 @@ final class Snapshot {
         String message = path + ": cannot make a private link beside the published file (" + e
                 + "), so SQL is denied every local file for this snapshot, and DuckDB cannot spill to disk. Let "
                 + "readers create a directory beside the file (same user and file system as the file), or set "
-                + ServingProperty.ALLOW_EXTERNAL_ACCESS.getName() + "=true if every reader is trusted.";
+                + PropertyNames.ALLOW_EXTERNAL_ACCESS + "=true if every reader is trusted.";
         if (NO_LINK_WARNED.add(path)) {
             LOG.warning(message);
         } else {
@@ -230,11 +230,11 @@ final class Snapshot {
         return retired;
     }
 
-    static long opened() {
+    public static long opened() {
         return OPENED.get();
     }
 
-    static int open() {
+    public static int open() {
         return OPEN.get();
     }
 

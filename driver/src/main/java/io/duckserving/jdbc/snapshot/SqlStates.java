@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.sql.SQLDataException;
 import java.sql.SQLException;
@@ -15,12 +15,12 @@ import java.sql.SQLWarning;
  * SQLStates for DuckDB's errors, which carry none: DuckDB's message starts with its error class
  * ("Catalog Error: ..."), and Spring, jOOQ and friends translate exceptions by SQLState.
  */
-final class SqlStates {
-    static final String CANNOT_CONNECT = "08001";
+public final class SqlStates {
+    public static final String CANNOT_CONNECT = "08001";
     static final String CONNECTION_FAILURE = "08006";
     static final String CONNECTION_CLOSED = "08003";
-    static final String NOT_SUPPORTED = "0A000";
-    static final String INVALID_PARAMETER = "22023";
+    public static final String NOT_SUPPORTED = "0A000";
+    public static final String INVALID_PARAMETER = "22023";
     static final String READ_ONLY = "25006";
     static final String GENERAL = "HY000";
     static final String INSUFFICIENT_PRIVILEGE = "42501";
@@ -31,7 +31,7 @@ final class SqlStates {
     }
 
     /** DuckDB's exception with an SQLState and the matching subclass; the original stays the cause. */
-    static SQLException translate(SQLException e) {
+    public static SQLException translate(SQLException e) {
         String message = e.getMessage() == null ? "" : e.getMessage();
         if (e instanceof SQLFeatureNotSupportedException && !NOT_SUPPORTED.equals(e.getSQLState())) {
             // DuckDB refuses dozens of JDBC methods this way, with no SQLState and the method name as message.
@@ -129,7 +129,7 @@ final class SqlStates {
     }
 
     /** {@code w} appended to the chain {@code head} (which may be null); returns the head. */
-    static SQLWarning chain(SQLWarning head, SQLWarning w) {
+    public static SQLWarning chain(SQLWarning head, SQLWarning w) {
         if (head == null) {
             return w;
         }
@@ -146,14 +146,14 @@ final class SqlStates {
                         + "with other options get a DuckDB instance of their own.";
         return new SQLInvalidAuthorizationSpecException("Setting " + setting + " acts on every connection reading "
                 + "this snapshot, so SQL may not change it." + fix + " A trusted single-user setup may set "
-                + ServingProperty.ALLOW_INSTANCE_SETTINGS.getName() + "=true.", INSUFFICIENT_PRIVILEGE, cause);
+                + PropertyNames.ALLOW_INSTANCE_SETTINGS + "=true.", INSUFFICIENT_PRIVILEGE, cause);
     }
 
-    static SQLException closed(String what) {
+    public static SQLException closed(String what) {
         return new SQLNonTransientConnectionException(what + " is closed", CONNECTION_CLOSED);
     }
 
-    static SQLFeatureNotSupportedException notSupported(String what) {
+    public static SQLFeatureNotSupportedException notSupported(String what) {
         return new SQLFeatureNotSupportedException(what + " is not supported: jdbc:duckdb-serving: reads "
                 + "immutable snapshots", NOT_SUPPORTED);
     }

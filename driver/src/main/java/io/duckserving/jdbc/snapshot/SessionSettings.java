@@ -1,4 +1,4 @@
-package io.duckserving.jdbc;
+package io.duckserving.jdbc.snapshot;
 
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,7 +12,7 @@ import org.duckdb.DuckDBConnection;
  * operator (URL options), and only settings DuckDB keeps per session stay open to SQL. DuckDB
  * enforces it: {@code allowed_configs} lists these, then {@code lock_configuration} freezes the rest.
  */
-final class SessionSettings {
+public final class SessionSettings {
     /**
      * Settings DuckDB can hold per session (measured: {@code SET SESSION} accepts them) that change
      * only how this session's queries run or look. Left out on purpose though DuckDB keeps them per
@@ -52,12 +52,12 @@ final class SessionSettings {
      * of ours that disagrees with DuckDB's on quoting must not open a way around the lock. A query
      * that merely mentions both words (rare) gets the same clear refusal.
      */
-    static void refuseGlobalScope(String sql) throws SQLException {
+    public static void refuseGlobalScope(String sql) throws SQLException {
         if (containsWord(sql, "GLOBAL") && (containsWord(sql, "SET") || containsWord(sql, "RESET"))) {
             throw new java.sql.SQLInvalidAuthorizationSpecException("SET GLOBAL and RESET GLOBAL change every "
                     + "connection reading this snapshot, so SQL may not use them (this statement contains the words "
                     + "SET/RESET and GLOBAL). Use SET or SET SESSION, or give the setting as a URL option; a trusted "
-                    + "single-user setup may set " + ServingProperty.ALLOW_INSTANCE_SETTINGS.getName() + "=true.",
+                    + "single-user setup may set " + PropertyNames.ALLOW_INSTANCE_SETTINGS + "=true.",
                     SqlStates.INSUFFICIENT_PRIVILEGE);
         }
     }

@@ -1,0 +1,40 @@
+package io.duckserving.jdbc.snapshot;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/**
+ * What the end-to-end tests of the JDBC layer may see of the engine's internals, without
+ * making them part of the driver's public surface.
+ */
+public final class EngineTestAccess {
+    private EngineTestAccess() {
+    }
+
+    public static String userName() {
+        return SpillRoot.userName();
+    }
+
+    public static boolean isPrivateRoot(Path p) {
+        return PrivateLink.isPrivateRoot(p);
+    }
+
+    /** Whether the spill directory {@code name} belongs to a live process (false if it names none). */
+    public static boolean ownerIsAlive(String name) {
+        return SpillRoot.owner(name).map(SpillRoot.Owner::isAlive).orElse(false);
+    }
+
+    public static String spillDirectoryName(long pid, Instant start, long snapshotId) {
+        return SpillRoot.directoryName(pid, start, snapshotId);
+    }
+
+    /** Runs {@code hook} just before each DuckDB open (see {@link Snapshot#beforeOpen}). */
+    public static void beforeOpen(Consumer<Path> hook) {
+        Snapshot.beforeOpen = hook;
+    }
+
+    public static boolean isKnown(Path path) {
+        return SnapshotRegistry.isKnown(path);
+    }
+}
