@@ -6,6 +6,7 @@ import io.duckserving.examples.bench.SwapLatencyReport.ModeResult;
 import io.duckserving.examples.bench.SwapLatencyReport.PhaseStats;
 import io.duckserving.examples.bench.SwapLatencyReport.SwapStats;
 import io.duckserving.jdbc.ServingDriver;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
@@ -72,6 +73,11 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
             description = "Length of each steady and each swap phase (default: ${DEFAULT-VALUE}).")
     private int phaseSeconds;
 
+    @Option(names = "--rounds", defaultValue = "1",
+            description = "Alternate steady and swap phases this many times, splitting --phase-seconds; on a shared"
+                    + " machine more rounds let background load hit both phases alike (default: ${DEFAULT-VALUE}).")
+    private int rounds;
+
     @Option(names = "--warmup-seconds", defaultValue = "3",
             description = "Queries before each mode's steady phase, not counted (default: ${DEFAULT-VALUE}).")
     private int warmupSeconds;
@@ -111,9 +117,16 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
         requireAtLeast(1, rows, "--rows");
         requireAtLeast(1, readers, "--readers");
         requireAtLeast(1, phaseSeconds, "--phase-seconds");
+        requireAtLeast(1, rounds, "--rounds");
         requireAtLeast(0, warmupSeconds, "--warmup-seconds");
         requireAtLeast(1, intervalMillis, "--interval-ms");
         requireAtLeast(0, handoffMillis, "--handoff-ms");
+        long longestCadenceMillis = Math.max(intervalMillis, modes.contains(Mode.HANDOFF) ? handoffMillis : 0);
+        if (phaseSeconds * 1000L / rounds < longestCadenceMillis) {
+            throw new ParameterException(spec.commandLine(), String.format(Locale.ROOT, "--phase-seconds %d in %d"
+                    + " --rounds leaves no room for one publish every %d ms; use fewer rounds or longer phases",
+                    phaseSeconds, rounds, longestCadenceMillis));
+        }
         Path root = dir == null ? Files.createTempDirectory("duckdb-serving-swap-latency") : Files.createDirectories(dir);
         try {
             Path base = Files.createDirectories(root.resolve("base")).resolve(DashboardSnapshot.FILE_NAME);
@@ -129,7 +142,7 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
                 results.add(runMode(mode, base, root));
             }
             SwapLatencyReport.Settings settings = new SwapLatencyReport.Settings(rows, Files.size(base), readers,
-                    Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(phaseSeconds), Duration.ofMillis(intervalMillis));
+                    Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(phaseSeconds), rounds);
             System.out.println();
             System.out.println(SwapLatencyReport.markdown(settings, duckdb, results));
             return 0;
@@ -166,8 +179,9 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
                 : new SnapshotPublisher.PlainRename(target);
         // One publish at a time, as under the exporter's lock: a handoff longer than the interval stretches it.
         long cadenceNanos = Math.max(Duration.ofMillis(intervalMillis).toNanos(), publisher.duration().toNanos());
-        long phaseNanos = Duration.ofSeconds(phaseSeconds).toNanos();
-        int publishes = (int) (phaseNanos / cadenceNanos);
+        long roundNanos = Duration.ofSeconds(phaseSeconds).toNanos() / rounds;
+        int publishesPerRound = (int) (roundNanos / cadenceNanos);
+        int publishes = publishesPerRound * rounds;
         String urlOptions = mode == Mode.LAG ? ";serving_max_lag_ms=" + maxLagMillis : "";
         String url = "jdbc:duckdb-serving:" + target + urlOptions;
         String urlLabel = "`jdbc:duckdb-serving:<path>" + urlOptions + "`";
@@ -194,23 +208,22 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
         try (serving) {
             progress("[%s] preparing %d ready files", mode.id(), publishes);
             ready = DashboardSnapshot.writeReadyFiles(base, root.resolve(mode.id() + "-ready"), publishes);
-            progress("[%s] prepared in %.1f s (%.2f s each); warm-up %d s, steady %d s, then %s for %d s", mode.id(),
-                    ready.totalSeconds(), ready.secondsPerFile(), warmupSeconds, phaseSeconds, publishing, phaseSeconds);
+            progress("[%s] prepared in %.1f s (%.2f s each); warm-up %d s, then %d round(s) of %.1f s steady and"
+                    + " %.1f s of %s", mode.id(), ready.totalSeconds(), ready.secondsPerFile(), warmupSeconds, rounds,
+                    roundNanos / 1e9, roundNanos / 1e9, publishing);
             serving.start(new PhaseLog(readers));
             Thread.sleep(Duration.ofSeconds(warmupSeconds).toMillis());
-            serving.record(steady);
-            Thread.sleep(Duration.ofSeconds(phaseSeconds).toMillis());
-
             long opensBefore = ServingDriver.snapshotsOpened();
-            serving.record(swaps);
-            long start = System.nanoTime();
-            for (int i = 1; i <= publishes; i++) {
-                SnapshotPublisher.sleepUntil(start + (i - 1) * cadenceNanos);
-                renamedAt[i] = publisher.publish(ready.paths().get(i - 1));
+            drained = true;
+            for (int round = 0; round < rounds; round++) {
+                serving.record(steady);
+                SnapshotPublisher.sleepUntil(System.nanoTime() + roundNanos);
+                serving.record(swaps);
+                int first = round * publishesPerRound + 1;
+                publishRound(publisher, ready.paths(), renamedAt, first, publishesPerRound, cadenceNanos, roundNanos);
+                // Statements until every reader has read the round's last publish still belong to the swap phase.
+                drained &= serving.awaitAllRead(first + publishesPerRound - 1, DRAIN_TIMEOUT);
             }
-            SnapshotPublisher.sleepUntil(start + phaseNanos);
-            // Statements until every reader has read the last publish still belong to the swap phase.
-            drained = serving.awaitAllRead(publishes, DRAIN_TIMEOUT);
             opens = ServingDriver.snapshotsOpened() - opensBefore;
             serving.record(new PhaseLog(readers));
         }
@@ -219,6 +232,20 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
         TempFiles.deleteRecursively(root.resolve(mode.id() + "-ready"));
         return new ModeResult(modeLabel, urlLabel, mode.seamless, publishing, PhaseStats.of(steady),
                 PhaseStats.of(swaps), swapStats, ready, null);
+    }
+
+    /**
+     * Publishes {@code first .. first + count - 1} on a fixed schedule (a slow publish does not
+     * push the later ones back), then waits out the round; records each rename's time in {@code renamedAt}.
+     */
+    private static void publishRound(SnapshotPublisher publisher, List<Path> ready, long[] renamedAt, int first,
+            int count, long cadenceNanos, long roundNanos) throws IOException {
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            SnapshotPublisher.sleepUntil(start + i * cadenceNanos);
+            renamedAt[first + i] = publisher.publish(ready.get(first + i - 1));
+        }
+        SnapshotPublisher.sleepUntil(start + roundNanos);
     }
 
     private void requireAtLeast(long least, long value, String option) {

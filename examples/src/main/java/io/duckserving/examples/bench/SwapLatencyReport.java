@@ -98,7 +98,7 @@ final class SwapLatencyReport {
     }
 
     /** The run's settings, for the notes under the tables. */
-    record Settings(long rows, long fileBytes, int readers, Duration warmup, Duration phase, Duration interval) {
+    record Settings(long rows, long fileBytes, int readers, Duration warmup, Duration phase, int rounds) {
     }
 
     /** Nearest-rank percentile of sorted nanoseconds, in milliseconds; 0 when there are none. */
@@ -155,9 +155,10 @@ final class SwapLatencyReport {
 
     private static void latencyRow(StringBuilder b, String url, String publishing, String phase, PhaseStats p,
             double baseline) {
-        b.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %,d | %.1f | %.1f | %.1f | %.1f | %.2f |%n",
+        String toBaseline = Double.isNaN(baseline) ? "-" : String.format(Locale.ROOT, "%.2f", p.p99() / baseline);
+        b.append(String.format(Locale.ROOT, "| %s | %s | %s | %,d | %,d | %.1f | %.1f | %.1f | %.1f | %s |%n",
                 url, publishing, phase, p.statements(), p.failures(), p.p50(), p.p99(), p.p999(), p.max(),
-                p.p99() / baseline));
+                toBaseline));
     }
 
     private static String goal(ModeResult m) {
@@ -173,9 +174,10 @@ final class SwapLatencyReport {
     private static void notes(StringBuilder b, Settings settings, List<ModeResult> modes) {
         b.append(String.format(Locale.ROOT, "%,d-row snapshot (%.0f MB), %d readers (one connection and thread each)"
                 + " running 3 dashboard aggregates back to back as prepared statements; per mode %d s warm-up"
-                + " (not counted), %d s steady (no publishing), %d s with publishing; %d cores, Java %s.%n",
+                + " (not counted), then %d s steady (no publishing) and %d s with publishing, %s; %d cores, Java %s.%n",
                 settings.rows(), settings.fileBytes() / 1e6, settings.readers(), settings.warmup().toSeconds(),
-                settings.phase().toSeconds(), settings.phase().toSeconds(),
+                settings.phase().toSeconds(), settings.phase().toSeconds(), settings.rounds() == 1 ? "one after the other"
+                        : "alternating in " + settings.rounds() + " rounds",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version")));
         for (ModeResult m : modes) {
             if (m.notRun() != null) {
