@@ -50,7 +50,7 @@ final class DashboardSnapshot {
                     GROUP BY product, region ORDER BY revenue DESC LIMIT 20"""));
 
     /** Files ready to publish, {@code paths.get(i)} holding publish {@code i + 1}, and what making them took. */
-    record ReadyFiles(List<Path> paths, double totalSeconds, double maxSeconds, long bytesPerFile) {
+    record ReadyFiles(List<Path> paths, double totalSeconds, double maxSeconds) {
 
         double secondsPerFile() {
             return paths.isEmpty() ? 0 : totalSeconds / paths.size();
@@ -112,7 +112,7 @@ final class DashboardSnapshot {
             max = Math.max(max, seconds);
             paths.add(file);
         }
-        return new ReadyFiles(paths, total, max, paths.isEmpty() ? bytes : Files.size(paths.get(0)));
+        return new ReadyFiles(paths, total, max);
     }
 
     private static void writeReadyFile(Path base, Path file, long publish) throws IOException, SQLException {

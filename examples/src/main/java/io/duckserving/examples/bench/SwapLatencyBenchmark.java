@@ -105,12 +105,12 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
     @Option(names = "--dir", description = "Work directory (default: a temporary one, removed afterwards).")
     private Path dir;
 
+    @Spec
+    private CommandSpec spec;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new SwapLatencyBenchmark()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
     }
-
-    @Spec
-    private CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
