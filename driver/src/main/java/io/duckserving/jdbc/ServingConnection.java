@@ -2,7 +2,6 @@ package io.duckserving.jdbc;
 
 import io.duckserving.jdbc.snapshot.SessionSettings;
 import io.duckserving.jdbc.snapshot.SnapshotBinding;
-import io.duckserving.jdbc.snapshot.SnapshotSession;
 import io.duckserving.jdbc.snapshot.SqlKind;
 import io.duckserving.jdbc.snapshot.SqlStates;
 import java.sql.Array;
@@ -55,28 +54,9 @@ public final class ServingConnection implements Connection {
         this.unclosed = UnclosedConnection.watch(this, binding, settings.logUnclosed);
     }
 
-    /** Before an execution; see {@link SnapshotBinding#enter}. Paired with {@link #exit()} in a finally block. */
-    SnapshotSession enter() throws SQLException {
-        return binding.enter(true);
-    }
-
-    /** Before preparing or a metadata lookup, which start no transaction. Paired with {@link #exit()}. */
-    SnapshotSession enterForLookup() throws SQLException {
-        return binding.enter(false);
-    }
-
-    void exit() {
-        binding.exit();
-    }
-
-    /** After a successful statement (lock held): remembers what it did to the session. */
-    SQLWarning afterExecute(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
-        return binding.afterExecute(kind, sql, s);
-    }
-
-    /** After a failed statement (lock held): what it did before failing may pin the connection. */
-    SQLWarning afterFailure(SqlKind kind, SnapshotSession s) {
-        return binding.afterFailure(kind, s);
+    /** Where every execution and lookup of this connection runs: {@link SnapshotBinding#run}. */
+    SnapshotBinding binding() {
+        return binding;
     }
 
     /** What {@code sql} does to the session; refuses it first if it would change every connection's settings. */
@@ -143,14 +123,7 @@ public final class ServingConnection implements Connection {
         checkOpen();
         kindOf(sql);
         ServingPreparedStatement ps = new ServingPreparedStatement(this, sql, preparer);
-        SnapshotSession s = enterForLookup();
-        try {
-            ps.prepareOn(s); // DuckDB prepares eagerly: syntax errors surface here, as clients expect
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            exit();
-        }
+        binding.run(false, ps::prepareOn); // DuckDB prepares eagerly: syntax errors surface here, as clients expect
         return track(ps);
     }
 
@@ -273,8 +246,8 @@ public final class ServingConnection implements Connection {
 
     @Override
     public void setCatalog(String catalog) throws SQLException {
-        binding.onSession(duck -> {
-            duck.setCatalog(catalog);
+        binding.run(false, s -> {
+            s.duck.setCatalog(catalog);
             binding.recordCatalog(catalog);
             return null;
         });
@@ -282,13 +255,13 @@ public final class ServingConnection implements Connection {
 
     @Override
     public String getCatalog() throws SQLException {
-        return binding.onSession(DuckDBConnection::getCatalog);
+        return binding.run(false, s -> s.duck.getCatalog());
     }
 
     @Override
     public void setSchema(String schema) throws SQLException {
-        binding.onSession(duck -> {
-            duck.setSchema(schema);
+        binding.run(false, s -> {
+            s.duck.setSchema(schema);
             binding.recordSchema(schema);
             return null;
         });
@@ -296,7 +269,7 @@ public final class ServingConnection implements Connection {
 
     @Override
     public String getSchema() throws SQLException {
-        return binding.onSession(DuckDBConnection::getSchema);
+        return binding.run(false, s -> s.duck.getSchema());
     }
 
     /**
@@ -437,12 +410,12 @@ public final class ServingConnection implements Connection {
 
     @Override
     public Array createArrayOf(String typeName, Object[] elements) throws SQLException {
-        return binding.onSession(duck -> duck.createArrayOf(typeName, elements));
+        return binding.run(false, s -> s.duck.createArrayOf(typeName, elements));
     }
 
     @Override
     public Struct createStruct(String typeName, Object[] attributes) throws SQLException {
-        return binding.onSession(duck -> duck.createStruct(typeName, attributes));
+        return binding.run(false, s -> s.duck.createStruct(typeName, attributes));
     }
 
     @Override
@@ -543,7 +516,7 @@ public final class ServingConnection implements Connection {
             return (T) this;
         }
         if (iface.isAssignableFrom(DuckDBConnection.class)) {
-            return (T) binding.onSession(duck -> duck);
+            return (T) binding.run(false, s -> s.duck);
         }
         throw new SQLException("Cannot unwrap to " + iface.getName(), SqlStates.INVALID_PARAMETER);
     }

@@ -1,7 +1,5 @@
 package io.duckserving.jdbc;
 
-import io.duckserving.jdbc.snapshot.SnapshotSession;
-import io.duckserving.jdbc.snapshot.SqlStates;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
@@ -42,19 +40,11 @@ final class ServingMetaData implements DatabaseMetaData {
     }
 
     private <T> T call(Call<T> call) throws SQLException {
-        SnapshotSession s = connection.enterForLookup();
-        try {
-            return call.on(s.duck.getMetaData());
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            connection.exit();
-        }
+        return connection.binding().run(false, s -> call.on(s.duck.getMetaData()));
     }
 
     private ResultSet query(Call<ResultSet> call) throws SQLException {
-        SnapshotSession s = connection.enterForLookup();
-        try {
+        return connection.binding().run(false, s -> {
             ResultSet rs = call.on(s.duck.getMetaData());
             if (rs == null) {
                 return null;
@@ -62,11 +52,7 @@ final class ServingMetaData implements DatabaseMetaData {
             ServingResultSet wrapped = new ServingResultSet(rs, this, s);
             results.add(wrapped);
             return wrapped;
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
-        } finally {
-            connection.exit();
-        }
+        });
     }
 
     /** This driver's URL, not DuckDB's: tools that detect the database from it (jOOQ) see what the user gave. */

@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.Parameters;
 import io.duckserving.jdbc.snapshot.SnapshotSession;
 import io.duckserving.jdbc.snapshot.SqlKind;
 import io.duckserving.jdbc.snapshot.SqlStates;
@@ -84,6 +85,19 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         return ps;
     }
 
+    /** A copy of the bindings as they are now: later setXxx calls replace array slots, never a binding. */
+    @Override
+    Parameters replayParameters() {
+        Binding[] bound = Arrays.copyOf(parameters, parameterCount);
+        return ps -> {
+            for (Binding b : bound) {
+                if (b != null) {
+                    b.apply(ps);
+                }
+            }
+        };
+    }
+
     private void bind(int index, Binding binding) throws SQLException {
         checkOpen();
         if (index < 1) {
@@ -121,45 +135,20 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
 
     @Override
     public ResultSet executeQuery() throws SQLException {
-        SnapshotSession s = begin();
-        try {
-            ResultSet rs = prepareOn(s).executeQuery();
-            finish(kind, sql, s);
-            return wrap(rs, s);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+        return execute(kind, sql, s -> wrap(prepareOn(s).executeQuery(), s));
     }
 
     @Override
     public boolean execute() throws SQLException {
-        SnapshotSession s = begin();
-        try {
+        return execute(kind, sql, s -> {
             PreparedStatement ps = prepareOn(s);
-            boolean hasResult = ps.execute();
-            finish(kind, sql, s);
-            return afterExecute(ps, hasResult, s);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+            return afterExecute(ps, ps.execute(), s);
+        });
     }
 
     @Override
     public long executeLargeUpdate() throws SQLException {
-        SnapshotSession s = begin();
-        try {
-            long count = prepareOn(s).executeLargeUpdate();
-            finish(kind, sql, s);
-            return updated(count);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+        return execute(kind, sql, s -> updated(prepareOn(s).executeLargeUpdate()));
     }
 
     @Override
@@ -193,19 +182,14 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
     private <T> T lookup(Lookup<T> lookup) throws SQLException {
         checkOpen();
         PreparedStatement ps = (PreparedStatement) physical;
-        try {
-            if (ps != null && !ps.isClosed()) {
-                return lookup.on(ps);
-            }
-            SnapshotSession s = connection.enterForLookup();
+        if (ps != null && !ps.isClosed()) {
             try {
-                return lookup.on(prepareOn(s));
-            } finally {
-                connection.exit();
+                return lookup.on(ps);
+            } catch (SQLException e) {
+                throw SqlStates.translate(e);
             }
-        } catch (SQLException e) {
-            throw SqlStates.translate(e);
         }
+        return connection.binding().run(false, s -> lookup.on(prepareOn(s)));
     }
 
     // A prepared statement runs its own SQL; JDBC forbids these on it.

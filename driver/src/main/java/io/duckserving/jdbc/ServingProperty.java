@@ -1,10 +1,12 @@
 package io.duckserving.jdbc;
 
 import io.duckserving.jdbc.snapshot.DuckDbOptions;
+import io.duckserving.jdbc.snapshot.SqlKind;
 import io.duckserving.jdbc.snapshot.SqlStates;
 import io.duckserving.jdbc.snapshot.PropertyNames;
 import java.sql.DriverPropertyInfo;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Properties;
 
@@ -27,10 +29,28 @@ public enum ServingProperty {
                     + "an SQLException (SQLState 08006) instead of reading the older snapshot. 0 serves the "
                     + "last good snapshot for as long as it takes."),
     WATCH_INTERVAL_MS(PropertyNames.WATCH_INTERVAL_MS, "1000",
-            "How often a background thread checks the path while no statement runs, so idle connections "
-                    + "let go of a replaced snapshot (and its deleted file) and the next statement finds the new "
-                    + "one already open. 0 turns the watcher off. Per path and DuckDB options, the first "
-                    + "connection's value applies."),
+            "Background following while no statement runs: the published file's directory is watched (inotify "
+                    + "on Linux: a rename is noticed within milliseconds) and, as a fallback for file systems "
+                    + "without events, checked every this many milliseconds. A new file is then opened and warmed "
+                    + "before readers need it, and idle connections let go of the replaced one. 0 turns both off. "
+                    + "Per path and DuckDB options, the smallest value of its connections applies."),
+    MAX_LAG_MS("serving_max_lag_ms", "0",
+            "0 (strict): a statement that starts after a new file was renamed over the path never reads the "
+                    + "older snapshot; if the new one is not open yet, the statement waits for it. A positive value "
+                    + "lets statements keep reading the previous snapshot for at most this long after the driver "
+                    + "noticed the new file, while it opens and warms off the readers' path: swaps then cost "
+                    + "readers nothing. A transaction always stays on one snapshot."),
+    WARMUP_STATEMENTS("serving_warmup_statements", "16",
+            "A new snapshot is warmed before it becomes current by running again the most recent distinct read "
+                    + "queries (SELECT, WITH, FROM, VALUES...) that connections ran successfully on the previous "
+                    + "one, with their parameters and session settings: up to this many per connection (and in "
+                    + "all). 0 records none."),
+    WARMUP_MS("serving_warmup_ms", "1000",
+            "Time budget of a warm-up; a statement still running at its end is cancelled. In strict mode a "
+                    + "statement waits for a warm-up at most as long as the open itself took. 0 turns warm-ups off."),
+    WARMUP_SQL("serving_warmup_sql", "",
+            "Read queries every warm-up runs first, separated by ';' (in a URL, where ';' separates options, "
+                    + "one query; pass several through the connection Properties). Empty runs none."),
     ALLOW_EXTERNAL_ACCESS(PropertyNames.ALLOW_EXTERNAL_ACCESS, "false",
             "Allow SQL to reach other files and the network (COPY ... TO, ATTACH, read_csv, INSTALL), the "
                     + "published file and its .wal names included. Off by default because BI tools let their users "
@@ -97,6 +117,15 @@ public enum ServingProperty {
         }
     }
 
+    /** {@link #getLong}, at most {@code max}. */
+    public long getLongAtMost(Properties props, long max) throws SQLException {
+        long value = getLong(props);
+        if (value > max) {
+            throw badValue(get(props), "a whole number from 0 to " + max);
+        }
+        return value;
+    }
+
     /** {@link #getLong}, at least 1. */
     public long getPositiveLong(Properties props) throws SQLException {
         long value = getLong(props);
@@ -112,6 +141,17 @@ public enum ServingProperty {
             throw badValue(get(props), "a percentage between 1 and 100");
         }
         return (int) value;
+    }
+
+    /** The read queries in the value, split at top-level semicolons; anything but a read query is refused. */
+    public List<String> getReadQueries(Properties props) throws SQLException {
+        List<String> queries = SqlKind.statements(get(props));
+        for (String q : queries) {
+            if (!SqlKind.isReadQuery(q)) {
+                throw badValue(q, "read queries only (SELECT, WITH, FROM, TABLE, VALUES, PIVOT)");
+            }
+        }
+        return List.copyOf(queries);
     }
 
     public boolean getBoolean(Properties props) throws SQLException {

@@ -1,5 +1,7 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.snapshot.Parameters;
+import io.duckserving.jdbc.snapshot.SnapshotBinding;
 import io.duckserving.jdbc.snapshot.SnapshotSession;
 import io.duckserving.jdbc.snapshot.SqlKind;
 import io.duckserving.jdbc.snapshot.SqlStates;
@@ -32,7 +34,7 @@ class ServingStatement implements Statement {
     private long updateCount = -1;
     private volatile boolean closed;
     /**
-     * The thread running an execution of this statement (between {@link #begin()} and {@link #end()}),
+     * The thread running an execution of this statement (inside {@link #execute(SqlKind, String, SnapshotBinding.Work)}),
      * or null: {@link #close()} from another thread cancels it and waits for it to end.
      */
     private volatile Thread executing;
@@ -54,25 +56,40 @@ class ServingStatement implements Statement {
         this.creator = creator;
     }
 
-    /** Starts an execution: closes the previous result and binds the connection (lock held until {@link #end()}). */
-    final SnapshotSession begin() throws SQLException {
+    /**
+     * Every execution of this statement, plain or prepared, runs here: closes the previous result,
+     * binds the connection to its snapshot, runs {@code work}, records what the statement did to
+     * the session (or, when it failed, what it may have left behind), and translates DuckDB's
+     * errors. Between binding and the end, {@link #close()} from another thread cancels it.
+     */
+    final <T> T execute(SqlKind kind, String sql, SnapshotBinding.Work<T> work) throws SQLException {
         checkOpen();
         closeResult();
         updateCount = -1;
-        SnapshotSession s = connection.enter();
-        executing = Thread.currentThread();
-        if (closed) {
-            // Closed by another thread meanwhile: it saw no execution to cancel, so none may start.
-            end();
-            throw SqlStates.closed("Statement");
-        }
-        return s;
+        return connection.binding().run(true, s -> {
+            executing = Thread.currentThread();
+            try {
+                if (closed) {
+                    // Closed by another thread meanwhile: it saw no execution to cancel, so none may start.
+                    throw SqlStates.closed("Statement");
+                }
+                T outcome = work.on(s);
+                finish(kind, sql, s);
+                if (kind == SqlKind.OTHER) {
+                    connection.binding().recordQuery(sql, replayParameters());
+                }
+                return outcome;
+            } catch (SQLException e) {
+                throw failed(kind, s, e);
+            } finally {
+                executing = null;
+            }
+        });
     }
 
-    /** Ends an execution started by {@link #begin()}, in its finally block. */
-    final void end() {
-        executing = null;
-        connection.exit();
+    /** The parameters of the execution that just succeeded, for a warm-up to run it again; none for a plain statement. */
+    Parameters replayParameters() {
+        return null;
     }
 
     final long updated(long count) {
@@ -130,14 +147,14 @@ class ServingStatement implements Statement {
         }
     }
 
-    /** After a successful execution (lock held). */
+    /** After a successful execution (lock held): what the statement did to the session. */
     final void finish(SqlKind kind, String sql, SnapshotSession s) throws SQLException {
         if (kind == SqlKind.SCRIPT) {
             for (String statement : SqlKind.statements(sql)) {
                 finish(SqlKind.of(statement), statement, s);
             }
         } else if (kind != SqlKind.OTHER) {
-            SQLWarning w = connection.afterExecute(kind, sql, s);
+            SQLWarning w = connection.binding().afterExecute(kind, sql, s);
             if (w != null) {
                 addWarning(w);
             }
@@ -146,11 +163,11 @@ class ServingStatement implements Statement {
 
     /** After a failed execution (lock held): lets the connection pin on what it left behind; returns the error. */
     final SQLException failed(SqlKind kind, SnapshotSession s, SQLException e) {
-        SQLWarning w = connection.afterFailure(kind, s);
+        SQLWarning w = connection.binding().afterFailure(kind, s);
         if (w != null) {
             addWarning(w);
         }
-        return SqlStates.translate(e);
+        return e;
     }
 
     final ServingResultSet wrap(ResultSet rs, SnapshotSession s) throws SQLException {
@@ -169,33 +186,15 @@ class ServingStatement implements Statement {
 
     @Override
     public ResultSet executeQuery(String sql) throws SQLException {
-        SqlKind kind = connection.kindOf(sql);
-        SnapshotSession s = begin();
-        try {
-            ResultSet rs = physicalOn(s).executeQuery(sql);
-            finish(kind, sql, s);
-            return wrap(rs, s);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+        return execute(connection.kindOf(sql), sql, s -> wrap(physicalOn(s).executeQuery(sql), s));
     }
 
     @Override
     public boolean execute(String sql) throws SQLException {
-        SqlKind kind = connection.kindOf(sql);
-        SnapshotSession s = begin();
-        try {
+        return execute(connection.kindOf(sql), sql, s -> {
             Statement st = physicalOn(s);
-            boolean hasResult = st.execute(sql);
-            finish(kind, sql, s);
-            return afterExecute(st, hasResult, s);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+            return afterExecute(st, st.execute(sql), s);
+        });
     }
 
     final boolean afterExecute(Statement st, boolean hasResult, SnapshotSession s) throws SQLException {
@@ -209,17 +208,7 @@ class ServingStatement implements Statement {
 
     @Override
     public long executeLargeUpdate(String sql) throws SQLException {
-        SqlKind kind = connection.kindOf(sql);
-        SnapshotSession s = begin();
-        try {
-            long count = physicalOn(s).executeLargeUpdate(sql);
-            finish(kind, sql, s);
-            return updated(count);
-        } catch (SQLException e) {
-            throw failed(kind, s, e);
-        } finally {
-            end();
-        }
+        return execute(connection.kindOf(sql), sql, s -> updated(physicalOn(s).executeLargeUpdate(sql)));
     }
 
     @Override
@@ -576,7 +565,7 @@ class ServingStatement implements Statement {
     /**
      * Closes at once also while another thread runs an execution: that execution is cancelled (it
      * fails with SQLState 57014) and this waits for it to end, as DuckDB's statement could not close
-     * before. An execution starting meanwhile finds the statement closed (see {@link #begin()}).
+     * before. An execution starting meanwhile finds the statement closed (see {@link #execute(SqlKind, String, SnapshotBinding.Work)}).
      */
     @Override
     public void close() throws SQLException {

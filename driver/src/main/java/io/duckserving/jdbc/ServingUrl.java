@@ -39,6 +39,8 @@ final class ServingUrl {
      * would inherit it behind the driver's back.
      */
     static final String AUTO_COMMIT = "jdbc_auto_commit";
+    /** More recorded queries per connection would make every statement's bookkeeping slower for little gain. */
+    private static final long MAX_WARMUP_STATEMENTS = 256;
 
     final Path path;
     final long checkIntervalNanos;
@@ -76,7 +78,10 @@ final class ServingUrl {
         this.duckDb = duckDb;
         this.key = new SnapshotKey(path, duckDb, spillRoot);
         this.policy = new FollowPolicy(checkIntervalNanos, retryIntervalNanos, maxStalenessNanos, openTimeoutNanos,
-                watchIntervalMillis);
+                watchIntervalMillis, TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_LAG_MS.getLong(own)),
+                (int) ServingProperty.WARMUP_STATEMENTS.getLongAtMost(own, MAX_WARMUP_STATEMENTS),
+                TimeUnit.MILLISECONDS.toNanos(ServingProperty.WARMUP_MS.getLong(own)),
+                ServingProperty.WARMUP_SQL.getReadQueries(own));
     }
 
     static boolean accepts(String url) {

@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -76,6 +77,18 @@ class ServingPropertyTest extends PublishedSnapshotTest {
             case SPILL_DIRECTORY:
                 assertEquals(p.getDefaultValue(), p.get(empty));
                 break;
+            case MAX_LAG_MS:
+                assertEquals(0, p.getLong(empty), "strict by default: no statement reads a replaced snapshot");
+                break;
+            case WARMUP_STATEMENTS:
+                assertTrue(p.getLongAtMost(empty, 256) > 0, "warm-ups replay recent queries by default");
+                break;
+            case WARMUP_MS:
+                assertTrue(p.getLong(empty) > 0, "warm-ups are on by default");
+                break;
+            case WARMUP_SQL:
+                assertEquals(List.of(), p.getReadQueries(empty));
+                break;
             default:
                 throw new AssertionError("new property " + p.getName() + ": add its typed getter to this test");
         }
@@ -112,7 +125,8 @@ class ServingPropertyTest extends PublishedSnapshotTest {
     @ValueSource(strings = {"serving_check_interval_ms=abc", "serving_retry_interval_ms=-5",
             "serving_max_staleness_ms=soon", "serving_allow_external_access=maybe", "serving_memory_limit_percent=0",
             "serving_memory_limit_percent=101", "serving_open_timeout_ms=0", "serving_log_unclosed_connections=maybe",
-            "serving_allow_instance_settings=perhaps"})
+            "serving_allow_instance_settings=perhaps", "serving_max_lag_ms=-1", "serving_warmup_statements=257",
+            "serving_warmup_ms=soon", "serving_warmup_sql=COPY t TO 'x.csv'", "serving_warmup_sql=SET threads=1"})
     void badValueInTheUrlFailsTheConnectWith22023NamingTheProperty(String option) {
         SQLException e = assertThrows(SQLException.class,
                 () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close());

@@ -1,22 +1,35 @@
 package io.duckserving.jdbc.snapshot;
 
+import java.util.List;
+
 /**
  * How one connection follows new snapshots: how often it checks the path, how long it waits for
- * an open, how soon a failed file is retried, and how stale it may read. Connections of one
- * {@link SnapshotKey} may follow with different policies.
+ * an open, how soon a failed file is retried, how stale it may read, and what it contributes to
+ * warming a new snapshot. Connections of one {@link SnapshotKey} may follow with different
+ * policies; what the registry does on its own (the periodic check, a warm-up) takes the most
+ * demanding value among its connections.
  *
  * @param checkIntervalNanos 0 checks the path before every statement; more rate-limits the check
  * @param retryIntervalNanos how long a file that failed to open is left alone
  * @param maxStalenessNanos 0, or how long the newest file may fail before statements fail too
  * @param openTimeoutNanos how long a statement waits for a new file to open (at least 1)
- * @param watchIntervalMillis 0, or the period of the background check of the path
+ * @param watchIntervalMillis 0 (no background watching at all), or the period of the background
+ *        check that backs up the directory watch
+ * @param maxLagNanos 0 (strict: a statement never reads a replaced snapshot), or how long after a
+ *        new file is noticed statements may still run on the previous snapshot while it opens and warms
+ * @param warmUpStatements how many of this connection's most recent distinct read queries a
+ *        warm-up of a new snapshot may replay
+ * @param warmUpBudgetNanos how long a warm-up may take
+ * @param warmUpSql read queries every warm-up runs first
  */
 public record FollowPolicy(long checkIntervalNanos, long retryIntervalNanos, long maxStalenessNanos,
-        long openTimeoutNanos, long watchIntervalMillis) {
+        long openTimeoutNanos, long watchIntervalMillis, long maxLagNanos, int warmUpStatements,
+        long warmUpBudgetNanos, List<String> warmUpSql) {
     public FollowPolicy {
         if (checkIntervalNanos < 0 || retryIntervalNanos < 0 || maxStalenessNanos < 0 || openTimeoutNanos < 1
-                || watchIntervalMillis < 0) {
-            throw new IllegalArgumentException("negative interval in " + this);
+                || watchIntervalMillis < 0 || maxLagNanos < 0 || warmUpStatements < 0 || warmUpBudgetNanos < 0) {
+            throw new IllegalArgumentException("negative interval or count in a follow policy");
         }
+        warmUpSql = List.copyOf(warmUpSql);
     }
 }

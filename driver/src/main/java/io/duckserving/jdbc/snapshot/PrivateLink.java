@@ -42,11 +42,12 @@ final class PrivateLink {
 
     /**
      * Links the file now at {@code path} (followed through symbolic links) into a fresh private
-     * directory beside it. Throws {@link IOException} when that is impossible here (another file
+     * directory beside it, under {@code linkName}: the published file's name, which DuckDB makes
+     * the catalog's name, whatever name the file was found under. Throws {@link IOException} when that is impossible here (another file
      * system for the real file, no write permission on its directory, a file system without hard
      * links); the caller then falls back.
      */
-    static PrivateLink create(Path path, long snapshotId) throws IOException {
+    static PrivateLink create(Path path, String linkName, long snapshotId) throws IOException {
         Path real = path.toRealPath();
         Path root = real.getParent().resolve(ROOT_PREFIX + SpillRoot.userName());
         Path dir = SpillRoot.spillDirectory(root, snapshotId);
@@ -63,7 +64,7 @@ final class PrivateLink {
             }
         }
         try {
-            Path link = dir.resolve(path.getFileName().toString());
+            Path link = dir.resolve(linkName);
             try {
                 Files.createLink(link, real);
             } catch (IOException e) {

@@ -18,12 +18,40 @@ import org.duckdb.DuckDBConnection;
 final class SessionState {
     private final List<Entry> entries = new ArrayList<>();
     private boolean autoCommit = true;
+    /** An unchanging copy of the entries for warm-ups, made again only after a change. */
+    private SessionState frozen;
+
+    SessionState() {
+    }
+
+    private SessionState(List<Entry> entries) {
+        this.entries.addAll(entries);
+    }
+
+    /**
+     * The session as it is now, for replaying a query of this session on another snapshot later
+     * (a warm-up): the same object until the session changes, so recording it costs nothing.
+     */
+    SessionState frozen() {
+        SessionState f = frozen;
+        if (f == null) {
+            f = new SessionState(entries);
+            frozen = f;
+        }
+        return f;
+    }
+
+    /** A copy to replay on a warm-up connection; replaying drops refused entries from the copy only. */
+    SessionState copy() {
+        return new SessionState(entries);
+    }
 
     void setAutoCommit(boolean autoCommit) {
         this.autoCommit = autoCommit;
     }
 
     void recordSql(String sql) {
+        frozen = null;
         String trimmed = sql.trim();
         String key = keyOf(trimmed);
         entries.removeIf(e -> e.key.equals(key));
@@ -45,11 +73,13 @@ final class SessionState {
     }
 
     void recordCatalog(String catalog) {
+        frozen = null;
         entries.removeIf(e -> e.key.equals("catalog"));
         entries.add(new Entry("catalog", null, catalog));
     }
 
     void recordSchema(String schema) {
+        frozen = null;
         entries.removeIf(e -> e.key.equals("schema"));
         entries.add(new Entry("schema", null, schema));
     }

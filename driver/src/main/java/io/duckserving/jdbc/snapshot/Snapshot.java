@@ -47,8 +47,10 @@ public final class Snapshot {
     private final Path spillDirectory;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean retired;
+    /** What the warm-up ran on this snapshot before it became current. */
+    volatile WarmUp.Report warmUp = WarmUp.Report.NONE;
 
-    private Snapshot(long id, Path path, Object fileKey, long openStartedNanos, DuckDBConnection root,
+    Snapshot(long id, Path path, Object fileKey, long openStartedNanos, DuckDBConnection root,
             Path spillDirectory) {
         this.id = id;
         this.path = path;
@@ -56,6 +58,17 @@ public final class Snapshot {
         this.openStartedNanos = openStartedNanos;
         this.root = root;
         this.spillDirectory = spillDirectory;
+    }
+
+    /**
+     * A snapshot of a DuckDB database opened by other means: for the engine's unit tests, which
+     * give the registry databases of their own instead of files.
+     */
+    static Snapshot ofOpenDatabase(Path published, Object fileKey, long openStartedNanos, DuckDBConnection root,
+            Path spillDirectory) {
+        OPENED.incrementAndGet();
+        OPEN.incrementAndGet();
+        return new Snapshot(SEQUENCE.incrementAndGet(), published, fileKey, openStartedNanos, root, spillDirectory);
     }
 
     /**
@@ -72,30 +85,48 @@ public final class Snapshot {
      * instance-wide settings, the configuration is locked before any reader gets a connection.
      */
     static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
+        return open(path, path, options, spillRoot);
+    }
+
+    /**
+     * Opens {@code file} as a snapshot of {@code published}: the published path itself, or a name
+     * under which the exporter hands the next file off before renaming it over the path. DuckDB
+     * names the catalog after the file it opens, so a handed-off file is opened only through a
+     * private link named as the published file.
+     */
+    static Snapshot open(Path file, Path published, DuckDbOptions options, Path spillRoot)
+            throws SQLException, IOException {
+        if (!file.equals(published) && options.externalAccess()) {
+            throw new IOException(file + " is not opened ahead of its rename when SQL may reach files: DuckDB would "
+                    + "name the catalog after it");
+        }
         SpillRoot.prepare(spillRoot);
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
-            BasicFileAttributes published = Files.readAttributes(path, BasicFileAttributes.class);
+            BasicFileAttributes seen = Files.readAttributes(file, BasicFileAttributes.class);
             // The type only: reading the headers opens the path, and a FIFO renamed over it after
             // this stat would block that open(2) forever (and every reader waiting for this open).
             // The headers are read below through the private link, whose inode cannot change.
-            SnapshotFileCheck.checkType(path, published);
-            Object before = published.fileKey();
+            SnapshotFileCheck.checkType(file, seen);
+            Object before = seen.fileKey();
             long id = SEQUENCE.incrementAndGet();
             Path spill = SpillRoot.spillDirectory(spillRoot, id);
-            PrivateLink link = options.externalAccess() ? null : linkOrNull(path, id);
+            PrivateLink link = options.externalAccess() ? null : linkOrNull(file, published, id);
             boolean denyFiles = link == null && !options.externalAccess();
             if (link == null) {
                 // Nothing pins the inode: a FIFO renamed over the path from now until DuckDB's open
                 // still blocks. Only setups without a private link (external access allowed, or no
                 // hard link possible beside the file) have this window.
-                SnapshotFileCheck.check(path, published);
+                if (!file.equals(published)) {
+                    throw new IOException(file + " cannot be opened ahead of its rename without a private link");
+                }
+                SnapshotFileCheck.check(file, seen);
             }
             Object opened = link == null ? before : link.attributes.fileKey();
             DuckDBConnection root;
             try {
-                beforeOpen.accept(path);
-                root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + (link == null ? path : link.link),
+                beforeOpen.accept(file);
+                root = (DuckDBConnection) DUCKDB.connect("jdbc:duckdb:" + (link == null ? file : link.link),
                         options.toProperties(spill.toString()));
             } finally {
                 if (link != null) {
@@ -111,20 +142,20 @@ public final class Snapshot {
                         st.execute("SET disabled_filesystems = 'LocalFileSystem'");
                     }
                 }
-                SnapshotFileCheck.checkRowCounts(root, path);
+                SnapshotFileCheck.checkRowCounts(root, file);
                 if (!options.instanceSettings()) {
                     SessionSettings.lock(root);
                 }
-                after = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+                after = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
             } catch (SQLException | IOException | RuntimeException e) {
                 closeQuietly(root, spill);
                 throw e;
             }
             if (before.equals(after) && before.equals(opened)) {
-                return new Snapshot(id, path, before, started, root, spill);
+                return new Snapshot(id, published, before, started, root, spill);
             }
             if (attempt == OPEN_ATTEMPTS) {
-                return new Snapshot(id, path, null, started, root, spill);
+                return new Snapshot(id, published, null, started, root, spill);
             }
             closeQuietly(root, spill);
         }
@@ -136,10 +167,10 @@ public final class Snapshot {
      * no link can be made here. A FIFO or directory raced in is a bad file, never a reason to open
      * the path itself.
      */
-    private static PrivateLink linkOrNull(Path path, long id) throws IOException {
+    private static PrivateLink linkOrNull(Path path, Path published, long id) throws IOException {
         PrivateLink link;
         try {
-            link = PrivateLink.create(path, id);
+            link = PrivateLink.create(path, published.getFileName().toString(), id);
         } catch (BrokenSnapshotException e) {
             throw e;
         } catch (IOException | UnsupportedOperationException e) {

@@ -18,18 +18,16 @@ import org.duckdb.DuckDBConnection;
  * underneath (which is not thread-safe) and tells the registry whether the connection is idle.
  * The registry only ever {@code tryLock}s it, so it never waits for a statement.
  */
-public final class SnapshotBinding {
+public final class SnapshotBinding implements SnapshotUser {
     private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
-
-    public interface SessionCall<T> {
-        T on(DuckDBConnection duck) throws SQLException;
-    }
 
     private final SnapshotRegistry registry;
     private final SnapshotKey key;
     private final FollowPolicy settings;
     private final ReentrantLock lock = new ReentrantLock();
     private final SessionState state = new SessionState();
+    /** This connection's most recent distinct read queries, for warming the next snapshot. */
+    private final RecentQueries recent;
     private volatile SnapshotSession session;
     private volatile boolean closed;
     /** Set once the first session is open: until then the URL's session options must all apply. */
@@ -47,12 +45,13 @@ public final class SnapshotBinding {
             throws SQLException {
         this.key = key;
         this.settings = settings;
+        this.recent = new RecentQueries(settings.warmUpStatements());
         this.autoCommit = autoCommit;
         state.setAutoCommit(autoCommit);
         for (String sql : sessionSql) {
             state.recordSql(sql);
         }
-        this.registry = SnapshotRegistry.register(key, settings, this);
+        this.registry = SnapshotRegistry.register(key, this);
         try {
             enter(false);
             connected = true;
@@ -63,12 +62,8 @@ public final class SnapshotBinding {
         }
     }
 
-    /**
-     * Binds to the snapshot the next statement must use and takes the lock; every call is paired
-     * with {@link #exit()} in a finally block. An {@code execution} with autocommit off starts a
-     * transaction (and so pins the snapshot); preparing and metadata lookups do not.
-     */
-    public SnapshotSession enter(boolean execution) throws SQLException {
+    /** Binds to the snapshot the next statement must use and takes the lock; paired with {@link #exit()}. */
+    private SnapshotSession enter(boolean execution) throws SQLException {
         lock.lock();
         try {
             if (closed) {
@@ -91,7 +86,7 @@ public final class SnapshotBinding {
         }
     }
 
-    public void exit() {
+    private void exit() {
         lock.unlock();
         SnapshotSession s = session;
         if (s != null && s.snapshot.isRetired()) {
@@ -123,11 +118,21 @@ public final class SnapshotBinding {
         }
     }
 
-    /** Runs {@code call} on the DuckDB connection of the snapshot a statement would use now. */
-    public <T> T onSession(SessionCall<T> call) throws SQLException {
-        SnapshotSession s = enter(false);
+    /** Work done on one snapshot session while the connection is bound to it. */
+    public interface Work<T> {
+        T on(SnapshotSession session) throws SQLException;
+    }
+
+    /**
+     * The one way in: binds to the snapshot a statement starting now must use (see
+     * {@link #enter}), runs {@code work} on it with the lock held, turns DuckDB's errors into
+     * SQLStates, and lets go. An {@code execution} with autocommit off starts a transaction;
+     * preparing and metadata lookups do not.
+     */
+    public <T> T run(boolean execution, Work<T> work) throws SQLException {
+        SnapshotSession s = enter(execution);
         try {
-            return call.on(s.duck);
+            return work.on(s);
         } catch (SQLException e) {
             throw SqlStates.translate(e);
         } finally {
@@ -163,6 +168,26 @@ public final class SnapshotBinding {
             }
             current = registry.current(settings); // the snapshot closed between lookup and connect
         }
+    }
+
+    /**
+     * After a successful execution (lock held): a read query is remembered, with its parameters
+     * and the session it ran in, so a warm-up of the next snapshot can run it again.
+     */
+    public void recordQuery(String sql, Parameters parameters) {
+        if (settings.warmUpStatements() > 0 && SqlKind.isReadQuery(sql)) {
+            recent.record(sql, parameters, state.frozen(), System.nanoTime());
+        }
+    }
+
+    @Override
+    public FollowPolicy policy() {
+        return settings;
+    }
+
+    @Override
+    public void recentQueries(java.util.List<RecentQuery> sink) {
+        recent.copyTo(sink);
     }
 
     /** After a successful statement (lock held): remembers what it did to the session. */
@@ -214,7 +239,8 @@ public final class SnapshotBinding {
     }
 
     /** Called by the registry after a swap, and by {@link #exit()} when work ends on a retired snapshot. */
-    void releaseIfIdle(Snapshot retired) {
+    @Override
+    public void releaseIfIdle(Snapshot retired) {
         if (lock.isHeldByCurrentThread() || !lock.tryLock()) {
             return; // busy (or moving right now, in this thread): exit() checks again when the work ends
         }

@@ -1,32 +1,41 @@
 package io.duckserving.jdbc.snapshot;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The current snapshot of one path under one DuckDB configuration, shared by every connection of
- * the JVM. Notices a newly published file by its file key, opens it once (other threads wait for
- * that open rather than read the older snapshot), and falls back to the last good snapshot when
- * the new file cannot be opened.
+ * The current snapshot of one {@link SnapshotKey}, shared by every connection of the JVM.
+ *
+ * <p>New files are noticed by the directory watch within milliseconds (and by a periodic check
+ * and each statement's own check), opened and warmed on an opener thread, and installed when
+ * ready. A statement that finds the path replaced waits for the new snapshot (strict, the
+ * default), or, under {@code serving_max_lag_ms}, keeps reading the previous one for at most that
+ * long after the new file was noticed. A file the exporter hands off under a
+ * {@code .<name>.tmp-<id>.handoff} name before renaming it is opened and warmed beforehand, and
+ * installed the moment the rename is seen, without another open. A file that cannot be opened
+ * never breaks readers: they keep the last good snapshot.
  */
-final class SnapshotRegistry {
+final class SnapshotRegistry implements DirectoryWatch.Listener {
     private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
     private static final ConcurrentHashMap<SnapshotKey, SnapshotRegistry> REGISTRIES = new ConcurrentHashMap<>();
     /**
@@ -34,164 +43,222 @@ final class SnapshotRegistry {
      * JVM holds no file open and a long-lived one does not collect registries of old paths.
      */
     private static final long IDLE_CLOSE_MILLIS = 10_000;
-    /** Watches published files and closes unused snapshots; the work is a stat per path per interval. */
-    /** Runs DuckDB opens, so no reader's thread and no lock waits on one longer than the open timeout. */
-    private static final java.util.concurrent.ExecutorService OPENER = Executors.newCachedThreadPool(r -> {
+    private static final long DEFAULT_OPEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final String HANDOFF_SUFFIX = ".handoff";
+    /** Runs DuckDB opens and warm-ups, so no reader's thread and no lock waits on one longer than it chooses to. */
+    private static final ExecutorService OPENER = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "duckdb-serving-open");
         t.setDaemon(true);
         return t;
     });
-    private static final ScheduledExecutorService BACKGROUND = Executors.newSingleThreadScheduledExecutor(r -> {
+    /** The periodic check, idle closes and warm-up deadlines: short tasks only. */
+    static final ScheduledExecutorService BACKGROUND = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "duckdb-serving-watcher");
         t.setDaemon(true);
         return t;
     });
 
+    private final SnapshotKey key;
     private final Path path;
-    private final DuckDbOptions options;
-    private final Path spillRoot;
-    /** The open in flight, if any; guarded by this registry's monitor. */
-    private PendingOpen pending;
-    private long openGeneration;
-    private long installedGeneration;
-    private final Set<SnapshotBinding> connections = ConcurrentHashMap.newKeySet();
+    private final String fileName;
+    private final String handoffPrefix;
+    private final Environment env;
+    private final Set<SnapshotUser> users = ConcurrentHashMap.newKeySet();
     private volatile Snapshot current;
-    private volatile long nextCheckNanos = System.nanoTime(); // nanoTime may be negative: never compare with 0
+    private volatile long nextCheckNanos;
     /** The published file that last failed to open, so it is not retried on every statement. */
     private volatile OpenFailure failure;
+    /** When the current snapshot was first seen replaced at the path (null while it is the newest). */
+    private volatile Long replacedSinceNanos;
+
+    // Guarded by this registry's monitor.
+    /** The open of the file at the path, in flight or done but not installed. */
+    private Preparation pending;
+    /** A handed-off file, opened and warmed ahead of its rename. */
+    private Preparation handoff;
+    private long generation;
+    private long installedGeneration;
     private ScheduledFuture<?> idleClose;
-    private ScheduledFuture<?> watcher;
-    /** Left the map: a connection that finds it closed looks its path up again. */
+    private ScheduledFuture<?> poller;
+    private long pollerMillis;
+    private DirectoryWatch.Registration watch;
+    /** Left the map: a connection that finds it closed looks its key up again. */
     private boolean closed;
-    private final SnapshotKey key;
 
-    /**
-     * The settings of the connection that created this registry, for what the registry does on its
-     * own: the watcher's interval, the retry memo of a failed open, when an open in flight is abandoned.
-     */
-    private final FollowPolicy registrySettings;
-
-    private SnapshotRegistry(SnapshotKey key, FollowPolicy policy) {
+    SnapshotRegistry(SnapshotKey key, Environment env) {
         this.key = key;
         this.path = key.path();
-        this.options = key.options();
-        this.spillRoot = key.spillRoot();
-        this.registrySettings = policy;
+        this.fileName = String.valueOf(path.getFileName());
+        this.handoffPrefix = "." + fileName + ".tmp-";
+        this.env = env;
+        this.nextCheckNanos = env.nanoTime(); // nanoTime may be negative: never compare with 0
     }
 
-    /** The registry of {@code url}'s path and DuckDB options, with {@code connection} registered in it. */
-    static SnapshotRegistry register(SnapshotKey key, FollowPolicy policy, SnapshotBinding connection) {
+    /** The registry of {@code key}, with {@code user} registered in it. */
+    static SnapshotRegistry register(SnapshotKey key, SnapshotUser user) {
         while (true) {
-            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> {
-                SnapshotRegistry created = new SnapshotRegistry(k, policy);
-                if (policy.watchIntervalMillis() > 0) {
-                    created.watcher = BACKGROUND.scheduleWithFixedDelay(created::watch, policy.watchIntervalMillis(),
-                            policy.watchIntervalMillis(), TimeUnit.MILLISECONDS);
-                }
-                return created;
-            });
-            if (registry.add(connection)) {
+            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> new SnapshotRegistry(k, Environment.REAL));
+            if (registry.add(user)) {
                 return registry;
             }
         }
     }
 
-    /** Whether a registry of {@code path} (under any DuckDB options) is alive in this JVM. */
+    /** Whether a registry of {@code path} (under any configuration) is alive in this JVM. */
     static boolean isKnown(Path path) {
         return REGISTRIES.keySet().stream().anyMatch(k -> k.path().equals(path));
-    }
-
-    /**
-     * Notices a new file even when no statement runs, so idle connections let go of the replaced
-     * snapshot (and its deleted file) at once, and the next statement finds the new one open. It
-     * only starts the open: one slow file never holds up the watching of other paths.
-     */
-    private void watch() {
-        Snapshot s = current;
-        if (s == null || connections.isEmpty()) {
-            return; // nobody to move; an unused snapshot closes on its own
-        }
-        BasicFileAttributes published = stat();
-        if (s.isFileOf(published)) {
-            return;
-        }
-        OpenFailure known = failure;
-        if (known != null && known.isSameFile(published) && !known.retryDue()) {
-            return;
-        }
-        openInBackground();
     }
 
     Path path() {
         return path;
     }
 
-    /**
-     * The snapshot a statement starting now must use: the newest published file, or the last good
-     * snapshot while the newest cannot be opened. The hot path is one volatile read and one stat.
-     */
-    Snapshot current(FollowPolicy settings) throws SQLException {
-        Snapshot s = current;
-        long now = System.nanoTime();
-        if (s != null) {
-            if (settings.checkIntervalNanos() > 0) {
-                if (now - nextCheckNanos < 0) {
-                    return s;
-                }
-                nextCheckNanos = now + settings.checkIntervalNanos();
+    /** The current snapshot, without looking at the path. */
+    Snapshot peek() {
+        return current;
+    }
+
+    /** The handed-off file being prepared or ready, or null. */
+    synchronized Preparation handoff() {
+        return handoff;
+    }
+
+    boolean add(SnapshotUser user) {
+        synchronized (this) {
+            if (closed) {
+                return false;
             }
-            if (s.isFileOf(stat())) {
-                if (failure != null) {
-                    failure = null; // the bad file is gone: a later one starts its own staleness clock
+            users.add(user);
+            if (idleClose != null) {
+                idleClose.cancel(false);
+                idleClose = null;
+            }
+            long interval = user.policy().watchIntervalMillis();
+            if (interval > 0) {
+                if (watch == null) {
+                    watch = env.watch(path.getParent(), this);
                 }
-                return s;
+                if (poller == null || interval < pollerMillis) {
+                    if (poller != null) {
+                        poller.cancel(false);
+                    }
+                    pollerMillis = interval;
+                    poller = BACKGROUND.scheduleWithFixedDelay(this::lookAtPath, interval, interval, TimeUnit.MILLISECONDS);
+                }
+            }
+            return true;
+        }
+    }
+
+    void unregister(SnapshotUser user) {
+        users.remove(user);
+        synchronized (this) {
+            if (users.isEmpty() && idleClose == null && !closed) {
+                idleClose = BACKGROUND.schedule(this::closeIfUnused, IDLE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
             }
         }
-        return refresh(now, settings);
+    }
+
+    // ---- the readers' path ------------------------------------------------------------------
+
+    /**
+     * The snapshot a statement starting now must use: the newest published file, or the last good
+     * snapshot while the newest cannot be opened (or, under a lag bound, is still being prepared).
+     * The hot path is one volatile read and one stat.
+     */
+    Snapshot current(FollowPolicy policy) throws SQLException {
+        Snapshot s = current;
+        long now = env.nanoTime();
+        if (s == null) {
+            return refresh(now, policy);
+        }
+        if (policy.checkIntervalNanos() > 0) {
+            if (now - nextCheckNanos < 0) {
+                return s;
+            }
+            nextCheckNanos = now + policy.checkIntervalNanos();
+        }
+        BasicFileAttributes published = env.stat(path);
+        if (s.isFileOf(published)) {
+            if (failure != null) {
+                failure = null; // the bad file is gone: a later one starts its own staleness clock
+            }
+            return s;
+        }
+        return replaced(s, published, now, policy);
+    }
+
+    /** The path holds another file than the current snapshot's. */
+    private Snapshot replaced(Snapshot s, BasicFileAttributes published, long now, FollowPolicy policy)
+            throws SQLException {
+        long since = noticeReplaced(now);
+        Snapshot prepared = installHandoff(published);
+        if (prepared != null) {
+            return prepared;
+        }
+        if (policy.maxLagNanos() > 0 && now - since < policy.maxLagNanos()) {
+            OpenFailure known = failure;
+            if (known != null && known.isSameFile(published)) {
+                if (known.retryDue(now)) {
+                    prepare(published, now);
+                }
+                return staleOrThrow(s, known, policy, now);
+            }
+            prepare(published, now); // the opener installs it when warm; this statement does not wait
+            return s;
+        }
+        return refresh(now, policy);
     }
 
     /**
-     * The slow path: a new file, a missing one, or an unverified snapshot. {@code asOfNanos} is
-     * when the caller looked at the path; any snapshot whose open started after that is fresh
-     * enough for the caller. The open itself runs on a thread of its own (one per path at a time,
-     * shared by every waiting caller), and a caller waits for it at most
-     * {@code serving_open_timeout_ms}: no open, however slow, holds up readers that have a good
-     * snapshot for longer, and no lock is held while DuckDB opens.
+     * Waits for the file now at the path: {@code asOfNanos} is when the caller looked at the path;
+     * any snapshot whose open started after that is fresh enough for the caller. The open runs on an
+     * opener thread (one per file, shared by every waiting caller); a caller waits for it at most
+     * {@code serving_open_timeout_ms}, and for its warm-up at most as long as the open took, then
+     * installs it cold rather than wait longer.
      */
-    private Snapshot refresh(long asOfNanos, FollowPolicy settings) throws SQLException {
-        long deadline = System.nanoTime() + settings.openTimeoutNanos();
+    private Snapshot refresh(long asOfNanos, FollowPolicy policy) throws SQLException {
+        long deadline = asOfNanos + policy.openTimeoutNanos();
         boolean attempted = false;
         while (true) {
             Snapshot s = current;
             if (s != null && s.openStartedNanos - asOfNanos >= 0) {
                 return s;
             }
-            BasicFileAttributes published = stat();
+            BasicFileAttributes published = env.stat(path);
             if (s != null && s.isFileOf(published)) {
                 return s;
             }
+            long now = env.nanoTime();
             OpenFailure known = failure;
             // With nothing to serve, a connect tries the file itself once (a writer's lock may be gone).
             if (known != null && known.isSameFile(published)
-                    && (s == null ? attempted : !known.retryDue() || pastDeadline(deadline))) {
-                return staleOrThrow(s, known, settings);
+                    && (s == null ? attempted : !known.retryDue(now) || now - deadline >= 0)) {
+                return staleOrThrow(s, known, policy, now);
             }
             attempted = true;
-            CompletableFuture<Snapshot> open = openInBackground();
+            Preparation p = prepare(published, now);
             try {
-                open.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                p.opened.get(Math.max(0, deadline - now), TimeUnit.NANOSECONDS);
+                long warmWait = Math.min(p.openNanos, Math.max(0, deadline - env.nanoTime()));
+                try {
+                    p.warmed.get(warmWait, TimeUnit.NANOSECONDS);
+                } catch (TimeoutException coldIsBetterThanWaiting) {
+                    // the warm-up goes on beside the readers
+                }
+                install(p);
             } catch (TimeoutException e) {
                 OpenFailure slow = recordFailure(published, new IOException("it did not open within "
-                        + TimeUnit.NANOSECONDS.toMillis(settings.openTimeoutNanos()) + " ms ("
+                        + TimeUnit.NANOSECONDS.toMillis(policy.openTimeoutNanos()) + " ms ("
                         + PropertyNames.OPEN_TIMEOUT_MS + "); a FIFO, a hung network file system or a "
-                        + "file still being written?"), s);
-                return staleOrThrow(s, slow, settings);
+                        + "file still being written?"), s, policy.retryIntervalNanos());
+                return staleOrThrow(s, slow, policy, env.nanoTime());
             } catch (ExecutionException | CancellationException e) {
-                // The opener recorded why; the next round reports it or tries a newer file.
-                if (pastDeadline(deadline)) {
+                // The opener recorded why (or a newer file superseded it); the next round reports it or tries a newer file.
+                if (env.nanoTime() - deadline >= 0) {
                     OpenFailure f = failure;
                     if (f != null) {
-                        return staleOrThrow(current, f, settings);
+                        return staleOrThrow(current, f, policy, env.nanoTime());
                     }
                 }
             } catch (InterruptedException e) {
@@ -201,85 +268,16 @@ final class SnapshotRegistry {
         }
     }
 
-    private static boolean pastDeadline(long deadline) {
-        return System.nanoTime() - deadline >= 0;
-    }
-
-    /**
-     * The open in flight, or a new one. An open in flight for longer than the open timeout is
-     * abandoned to its thread (DuckDB cannot be interrupted): a newer one starts, and whichever
-     * finishes last never replaces a newer snapshot.
-     */
-    private CompletableFuture<Snapshot> openInBackground() {
-        synchronized (this) {
-            PendingOpen p = pending;
-            long now = System.nanoTime();
-            if (p != null && !p.future.isDone() && now - p.startedNanos < registrySettings.openTimeoutNanos()) {
-                return p.future;
-            }
-            long generation = ++openGeneration;
-            CompletableFuture<Snapshot> future = new CompletableFuture<>();
-            pending = new PendingOpen(future, now);
-            try {
-                OPENER.execute(() -> openNow(generation, future));
-            } catch (RuntimeException e) {
-                future.completeExceptionally(e);
-            }
-            return future;
+    private long noticeReplaced(long now) {
+        Long since = replacedSinceNanos;
+        if (since == null) {
+            since = now;
+            replacedSinceNanos = since;
         }
+        return since;
     }
 
-    /** On an opener thread: opens the file now at the path and installs it, or records why not. */
-    private void openNow(long generation, CompletableFuture<Snapshot> result) {
-        BasicFileAttributes published = stat();
-        try {
-            if (published == null) {
-                throw new NoSuchFileException(path.toString());
-            }
-            Snapshot opened = Snapshot.open(path, options, spillRoot);
-            boolean first;
-            synchronized (this) {
-                if (closed || generation < installedGeneration) {
-                    opened.retire(); // the registry closed, or a newer open won meanwhile
-                    result.complete(current);
-                    return;
-                }
-                first = current == null;
-                installedGeneration = generation;
-                install(opened);
-            }
-            if (first) {
-                opened.warnIfCatalogClashes(); // the file name never changes between publishes
-            }
-            result.complete(opened);
-        } catch (SQLException | IOException | RuntimeException e) {
-            recordFailure(published, e, current);
-            result.completeExceptionally(e);
-        } catch (Error e) {
-            result.completeExceptionally(e);
-            throw e;
-        }
-    }
-
-    private OpenFailure recordFailure(BasicFileAttributes published, Exception e, Snapshot kept) {
-        synchronized (this) {
-            OpenFailure known = failure;
-            OpenFailure f = OpenFailure.after(known, published, e, registrySettings.retryIntervalNanos());
-            failure = f;
-            if (known == null || !known.message.equals(f.message)) {
-                LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
-                        + path + ": " + f.message);
-            }
-            return f;
-        }
-    }
-
-    /** DuckDB's words for an unknown option or a bad option value, as opposed to a bad file. */
-    private static boolean isBadOption(String message) {
-        return message.contains("options were not recognized") || message.contains("configuration option");
-    }
-
-    private Snapshot staleOrThrow(Snapshot s, OpenFailure f, FollowPolicy settings) throws SQLException {
+    private Snapshot staleOrThrow(Snapshot s, OpenFailure f, FollowPolicy policy, long now) throws SQLException {
         if (s == null) {
             if (isBadOption(f.message)) {
                 throw new SQLException("DuckDB refused an option for " + path + ": " + f.message
@@ -290,127 +288,367 @@ final class SnapshotRegistry {
                     + f.message + ". Check that the exporter has published a complete DuckDB file there.",
                     SqlStates.CANNOT_CONNECT, f.cause);
         }
-        if (settings.maxStalenessNanos() > 0 && System.nanoTime() - f.firstFailureNanos > settings.maxStalenessNanos()) {
+        if (policy.maxStalenessNanos() > 0 && now - f.firstFailureNanos > policy.maxStalenessNanos()) {
             throw new SQLNonTransientConnectionException("The newest file at " + path + " has not been readable for "
-                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - f.firstFailureNanos) + " ms (more than "
+                    + TimeUnit.NANOSECONDS.toMillis(now - f.firstFailureNanos) + " ms (more than "
                     + PropertyNames.MAX_STALENESS_MS + "): " + f.message
                     + ". Publish a complete DuckDB file there again.", SqlStates.CONNECTION_FAILURE);
         }
         return s;
     }
 
-    /** Called with this registry's monitor held. */
-    private void install(Snapshot opened) {
+    /** DuckDB's words for an unknown option or a bad option value, as opposed to a bad file. */
+    private static boolean isBadOption(String message) {
+        return message.contains("options were not recognized") || message.contains("configuration option");
+    }
+
+    // ---- noticing without a statement -------------------------------------------------------
+
+    @Override
+    public void changed(String name, boolean deleted) {
+        if (name.equals(fileName)) {
+            lookAtPath();
+        } else if (name.startsWith(handoffPrefix) && name.endsWith(HANDOFF_SUFFIX)) {
+            if (deleted) {
+                handoffGone();
+            } else {
+                prepareHandoff(path.resolveSibling(name));
+            }
+        }
+    }
+
+    @Override
+    public void overflowed() {
+        lookAtPath();
+    }
+
+    /**
+     * On a directory event and periodically: notices a new file even when no statement runs, so
+     * idle connections let go of the replaced snapshot (and its deleted file) soon, and the next
+     * statement finds the new one open and warm. It only starts the open.
+     */
+    void lookAtPath() {
+        Snapshot s = current;
+        if (s == null || users.isEmpty()) {
+            return; // nobody to move; an unused snapshot closes on its own
+        }
+        BasicFileAttributes published = env.stat(path);
+        if (s.isFileOf(published)) {
+            return;
+        }
+        long now = env.nanoTime();
+        noticeReplaced(now);
+        if (installHandoff(published) != null) {
+            return;
+        }
+        OpenFailure known = failure;
+        if (known != null && known.isSameFile(published) && !known.retryDue(now)) {
+            return;
+        }
+        prepare(published, now);
+    }
+
+    private void prepareHandoff(Path file) {
+        Snapshot s = current;
+        if (s == null || users.isEmpty()) {
+            return;
+        }
+        BasicFileAttributes a = env.stat(file);
+        if (a == null || !a.isRegularFile() || s.isFileOf(a)) {
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            Preparation h = handoff;
+            if (h != null) {
+                if (a.fileKey().equals(h.expectedKey) && !h.failed()) {
+                    return;
+                }
+                discard(h);
+            }
+            handoff = new Preparation(file, true, a.fileKey(), ++generation, env.nanoTime());
+            start(handoff);
+        }
+    }
+
+    /** A handoff name went away: its file was renamed into place (install it) or given up (let it go). */
+    private void handoffGone() {
+        lookAtPath();
+        BasicFileAttributes published = env.stat(path);
+        synchronized (this) {
+            Preparation h = handoff;
+            if (h != null && !h.installed && env.stat(h.file) == null
+                    && (published == null || !Objects.equals(h.expectedKey, published.fileKey()))) {
+                discard(h);
+            }
+        }
+    }
+
+    /** The handed-off snapshot of the file now at the path, installed, if it is warm; else null. */
+    private Snapshot installHandoff(BasicFileAttributes published) {
+        Preparation h;
+        synchronized (this) {
+            h = handoff;
+        }
+        if (h == null || published == null || !h.warmed.isDone() || !published.fileKey().equals(h.expectedKey)) {
+            return null;
+        }
+        return install(h) ? h.snapshot() : null;
+    }
+
+    // ---- preparing and installing -----------------------------------------------------------
+
+    /**
+     * The preparation a caller that saw {@code published} at the path waits for: the handoff of that
+     * file, the open in flight (one at a time per registry, as before: it is at least as new as the
+     * current snapshot, and the caller looks again once it is installed), or a new open. A finished
+     * open of an older file that a newer one overtakes is installed cold at once, so every open
+     * that completes moves readers forward and a storm of renames cannot starve them.
+     */
+    private Preparation prepare(BasicFileAttributes published, long now) {
+        Object fileKey = published == null ? null : published.fileKey();
+        synchronized (this) {
+            Preparation h = handoff;
+            if (h != null && fileKey != null && fileKey.equals(h.expectedKey) && !h.failed()) {
+                return h;
+            }
+            Preparation p = pending;
+            if (p != null && !p.failed() && !p.discarded) {
+                if (!p.opened.isDone()) {
+                    if (now - p.startedNanos < openTimeoutNanos()) {
+                        return p;
+                    }
+                    // Abandoned to its thread (DuckDB cannot be interrupted); it retires itself if it ever ends.
+                    discard(p);
+                } else if (Objects.equals(p.expectedKey, fileKey)) {
+                    return p;
+                } else {
+                    installLocked(p, published);
+                }
+            }
+            Preparation fresh = new Preparation(path, false, fileKey, ++generation, now);
+            pending = fresh;
+            if (!closed) {
+                start(fresh);
+            } else {
+                fresh.opened.completeExceptionally(new CancellationException(path + " is no longer followed"));
+                fresh.warmed.complete(null);
+            }
+            return fresh;
+        }
+    }
+
+    private void start(Preparation p) {
+        try {
+            OPENER.execute(() -> openAndWarm(p));
+        } catch (RuntimeException e) {
+            p.opened.completeExceptionally(e);
+            p.warmed.complete(null);
+        }
+    }
+
+    /** On an opener thread: opens the file, warms it unless it is the first, and installs it if it is the path's. */
+    private void openAndWarm(Preparation p) {
+        BasicFileAttributes published = env.stat(p.file);
+        long started = env.nanoTime();
+        Snapshot opened;
+        try {
+            if (published == null) {
+                throw new NoSuchFileException(p.file.toString());
+            }
+            opened = env.open(p.file, key);
+        } catch (SQLException | IOException | RuntimeException e) {
+            if (p.handoff) {
+                LOG.log(Level.FINE, "cannot prepare the handed-off file " + p.file + "; the rename will open it", e);
+            } else {
+                recordFailure(published, e, current, retryIntervalNanos());
+            }
+            p.opened.completeExceptionally(e);
+            p.warmed.complete(null);
+            return;
+        } catch (Error e) {
+            p.opened.completeExceptionally(e);
+            p.warmed.complete(null);
+            throw e;
+        }
+        p.openNanos = env.nanoTime() - started;
+        boolean first;
+        synchronized (this) {
+            if (closed || p.discarded) {
+                opened.retire();
+                p.opened.completeExceptionally(new CancellationException(p + " was superseded"));
+                p.warmed.complete(null);
+                return;
+            }
+            first = current == null;
+        }
+        p.opened.complete(opened);
+        try {
+            if (!first) {
+                opened.warmUp = WarmUp.run(opened, warmUpSql(), WarmUp.mostRecent(recentQueries(), warmUpStatements()),
+                        warmUpBudgetNanos(), BACKGROUND, () -> p.discarded);
+            }
+        } finally {
+            p.warmed.complete(opened);
+        }
+        if (!install(p) && !p.handoff) {
+            synchronized (this) {
+                discard(p); // a newer snapshot was installed meanwhile
+            }
+        }
+        if (!p.handoff) {
+            lookAtPath(); // files noticed while this one opened were left to it: catch up
+        }
+    }
+
+    /**
+     * Makes {@code p}'s snapshot current, if it may be; true if it is (or already was) installed.
+     * An open of the path is installed if nothing newer was: it holds the file seen when it
+     * started or a newer one. A handed-off file is installed only once it is the path's file.
+     */
+    private boolean install(Preparation p) {
+        BasicFileAttributes published = env.stat(path);
+        boolean first;
+        synchronized (this) {
+            first = current == null && !p.installed;
+            if (!installLocked(p, published)) {
+                return false;
+            }
+        }
+        if (first) {
+            p.snapshot().warnIfCatalogClashes(); // the file name never changes between publishes
+        }
+        return true;
+    }
+
+    private boolean installLocked(Preparation p, BasicFileAttributes published) {
+        if (p.installed) {
+            return true;
+        }
+        Snapshot opened = p.snapshot();
+        if (opened == null || closed || p.discarded) {
+            return false;
+        }
+        boolean isPublished = opened.isFileOf(published);
+        if (p.handoff ? !isPublished : p.generation < installedGeneration) {
+            return false;
+        }
+        p.installed = true;
+        installedGeneration = Math.max(installedGeneration, p.generation);
+        if (pending == p) {
+            pending = null;
+        }
+        if (handoff == p) {
+            handoff = null;
+        }
         Snapshot old = current;
         current = opened;
         failure = null;
+        if (isPublished) {
+            replacedSinceNanos = null;
+        } // else: already replaced too, and the lag bound keeps counting from the first notice
         if (old != null) {
             LOG.fine(() -> "Moved " + path + " from " + old + " to " + opened);
             old.retire();
-            for (SnapshotBinding c : connections) {
-                c.releaseIfIdle(old);
+            for (SnapshotUser u : users) {
+                u.releaseIfIdle(old);
             }
+        }
+        return true;
+    }
+
+    /** Gives {@code p} up (with this registry's monitor held): its snapshot, if open and not current, closes. */
+    private void discard(Preparation p) {
+        if (p.installed || p.discarded) {
+            return;
+        }
+        p.discarded = true;
+        if (pending == p) {
+            pending = null;
+        }
+        if (handoff == p) {
+            handoff = null;
+        }
+        Snapshot s = p.snapshot();
+        if (s != null) {
+            s.retire();
         }
     }
 
-    private boolean add(SnapshotBinding connection) {
+    private OpenFailure recordFailure(BasicFileAttributes published, Exception e, Snapshot kept, long retryNanos) {
         synchronized (this) {
-            if (closed) {
-                return false;
+            OpenFailure known = failure;
+            OpenFailure f = OpenFailure.after(known, published, e, env.nanoTime(), retryNanos);
+            failure = f;
+            if (known == null || !known.message.equals(f.message)) {
+                LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
+                        + path + ": " + f.message);
             }
-            connections.add(connection);
-            if (idleClose != null) {
-                idleClose.cancel(false);
-                idleClose = null;
-            }
-            return true;
+            return f;
         }
     }
 
-    void unregister(SnapshotBinding connection) {
-        connections.remove(connection);
-        synchronized (this) {
-            if (connections.isEmpty() && idleClose == null) {
-                idleClose = BACKGROUND.schedule(this::closeIfUnused, IDLE_CLOSE_MILLIS, TimeUnit.MILLISECONDS);
-            }
-        }
+    // ---- what the registry does on its own takes the most demanding of its connections' policies ----
+
+    private long openTimeoutNanos() {
+        return users.stream().mapToLong(u -> u.policy().openTimeoutNanos()).max().orElse(DEFAULT_OPEN_TIMEOUT_NANOS);
     }
 
-    private void closeIfUnused() {
+    private long retryIntervalNanos() {
+        return users.stream().mapToLong(u -> u.policy().retryIntervalNanos()).min().orElse(0);
+    }
+
+    private int warmUpStatements() {
+        return users.stream().mapToInt(u -> u.policy().warmUpStatements()).max().orElse(0);
+    }
+
+    private long warmUpBudgetNanos() {
+        return users.stream().mapToLong(u -> u.policy().warmUpBudgetNanos()).max().orElse(0);
+    }
+
+    private List<String> warmUpSql() {
+        Set<String> sql = new LinkedHashSet<>();
+        for (SnapshotUser u : users) {
+            sql.addAll(u.policy().warmUpSql());
+        }
+        return List.copyOf(sql);
+    }
+
+    private List<RecentQuery> recentQueries() {
+        List<RecentQuery> recent = new ArrayList<>();
+        for (SnapshotUser u : users) {
+            u.recentQueries(recent);
+        }
+        return recent;
+    }
+
+    void closeIfUnused() {
         synchronized (this) {
             idleClose = null;
-            if (!connections.isEmpty()) {
+            if (!users.isEmpty()) {
                 return;
             }
             closed = true;
             REGISTRIES.remove(key, this);
-            if (watcher != null) {
-                watcher.cancel(false);
+            if (poller != null) {
+                poller.cancel(false);
+            }
+            if (watch != null) {
+                watch.close();
+            }
+            if (pending != null) {
+                discard(pending);
+            }
+            if (handoff != null) {
+                discard(handoff);
             }
             Snapshot s = current;
             if (s != null) {
                 current = null;
                 s.retire();
             }
-        }
-    }
-
-    private BasicFileAttributes stat() {
-        try {
-            return Files.readAttributes(path, BasicFileAttributes.class);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    /** A published file that failed to open: identified by key, size and time so a new file is tried at once. */
-    private static final class OpenFailure {
-        final Object fileKey;
-        final long size;
-        final long modifiedMillis;
-        final String message;
-        final Exception cause;
-        final long firstFailureNanos;
-        final long retryAtNanos;
-
-        private OpenFailure(BasicFileAttributes a, String message, Exception cause, long firstFailureNanos,
-                long retryAtNanos) {
-            this.cause = cause;
-            this.fileKey = a == null ? null : a.fileKey();
-            this.size = a == null ? -1 : a.size();
-            this.modifiedMillis = a == null ? -1 : a.lastModifiedTime().toMillis();
-            this.message = message;
-            this.firstFailureNanos = firstFailureNanos;
-            this.retryAtNanos = retryAtNanos;
-        }
-
-        static OpenFailure after(OpenFailure previous, BasicFileAttributes a, Exception e, long retryNanos) {
-            long now = System.nanoTime();
-            String message = e instanceof NoSuchFileException ? "the file does not exist"
-                    : e.getMessage() == null ? e.toString() : e.getMessage();
-            return new OpenFailure(a, message, e, previous == null ? now : previous.firstFailureNanos, now + retryNanos);
-        }
-
-        boolean isSameFile(BasicFileAttributes a) {
-            if (a == null) {
-                return fileKey == null;
-            }
-            return Objects.equals(fileKey, a.fileKey()) && size == a.size()
-                    && modifiedMillis == a.lastModifiedTime().toMillis();
-        }
-
-        boolean retryDue() {
-            return System.nanoTime() - retryAtNanos >= 0;
-        }
-    }
-
-    private static final class PendingOpen {
-        final CompletableFuture<Snapshot> future;
-        final long startedNanos;
-
-        PendingOpen(CompletableFuture<Snapshot> future, long startedNanos) {
-            this.future = future;
-            this.startedNanos = startedNanos;
         }
     }
 }

@@ -73,6 +73,30 @@ public enum SqlKind {
         }
     }
 
+    /** Leading words of a statement that only reads, which a warm-up may run again on a new snapshot. */
+    private static final String[] READING = {"SELECT", "WITH", "FROM", "TABLE", "VALUES", "PIVOT", "UNPIVOT"};
+
+    /**
+     * Whether {@code sql} is one statement that only reads (SELECT, WITH, FROM, TABLE, VALUES,
+     * PIVOT): what a warm-up may replay. Anything else (SET, COPY, CALL, PRAGMA, EXPORT, a script)
+     * is never run again behind the user's back.
+     */
+    public static boolean isReadQuery(String sql) {
+        if (of(sql) != OTHER) {
+            return false;
+        }
+        int i = skipBlanksAndComments(sql, 0);
+        while (i < sql.length() && sql.charAt(i) == '(') {
+            i = skipBlanksAndComments(sql, i + 1);
+        }
+        for (String word : READING) {
+            if (isWord(sql, i, word)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static SqlKind ofStatement(String sql) {
         int i = skipBlanksAndComments(sql, 0);
         if (i < sql.length()) {
