@@ -104,6 +104,12 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         }
     }
 
+    /** The current snapshot of {@code path} (under any configuration), or null. */
+    static Snapshot currentOf(Path path) {
+        return REGISTRIES.values().stream().filter(r -> r.path.equals(path)).map(SnapshotRegistry::peek)
+                .filter(Objects::nonNull).findFirst().orElse(null);
+    }
+
     /** Whether a registry of {@code path} (under any configuration) is alive in this JVM. */
     static boolean isKnown(Path path) {
         return REGISTRIES.keySet().stream().anyMatch(k -> k.path().equals(path));

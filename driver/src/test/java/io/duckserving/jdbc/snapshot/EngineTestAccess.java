@@ -34,6 +34,18 @@ public final class EngineTestAccess {
         Snapshot.beforeOpen = hook;
     }
 
+    /** What the warm-up ran on the current snapshot of {@code path} before it became current. */
+    public static java.util.List<String> warmedSql(Path path) {
+        Snapshot s = SnapshotRegistry.currentOf(path);
+        return s == null ? java.util.List.of() : s.warmUp.ran();
+    }
+
+    /** Statements the warm-up of the current snapshot of {@code path} tried and that failed. */
+    public static int warmUpFailures(Path path) {
+        Snapshot s = SnapshotRegistry.currentOf(path);
+        return s == null ? 0 : s.warmUp.failed();
+    }
+
     public static boolean isKnown(Path path) {
         return SnapshotRegistry.isKnown(path);
     }
