@@ -75,9 +75,7 @@ class ServingStatement implements Statement {
                 }
                 T outcome = work.on(s);
                 finish(kind, sql, s);
-                if (kind == SqlKind.OTHER) {
-                    connection.binding().recordQuery(sql, replayParameters());
-                }
+                connection.binding().recordQuery(kind, sql, this::replayParameters);
                 return outcome;
             } catch (SQLException e) {
                 throw failed(kind, s, e);

@@ -27,7 +27,7 @@ final class DirectoryWatch {
 
     /** Called on the watch thread: must not block (it starts background work at most). */
     interface Listener {
-        /** {@code name} in the directory was created (renamed to), deleted (renamed away) or modified. */
+        /** {@code name} in the directory was created (or renamed to) or deleted (or renamed away). */
         void changed(String name, boolean deleted);
 
         /** Events were lost (queue overflow): look at everything again. */
@@ -89,8 +89,10 @@ final class DirectoryWatch {
         if (watched == null || !watched.key.isValid()) {
             WatchKey key;
             try {
+                // No ENTRY_MODIFY: a publish is a rename (a create of the name) or a link, and an
+                // exporter writing gigabytes beside the file would send an event per write.
                 key = directory.register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                        StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+                        StandardWatchEventKinds.ENTRY_DELETE);
             } catch (IOException | RuntimeException e) {
                 LOG.log(Level.FINE, "cannot watch " + directory + "; new files there are noticed by the periodic "
                         + "check only", e);

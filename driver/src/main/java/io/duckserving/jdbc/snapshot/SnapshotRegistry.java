@@ -72,8 +72,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     private volatile Long replacedSinceNanos;
 
     // Guarded by this registry's monitor.
-    /** The open of the file at the path, in flight or done but not installed. */
-    private Preparation pending;
+    /** The open of the file at the path, in flight or done but not installed (written under the monitor). */
+    private volatile Preparation pending;
     /** A handed-off file, opened and warmed ahead of its rename. */
     private Preparation handoff;
     private long generation;
@@ -210,7 +210,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
                 }
                 return staleOrThrow(s, known, policy, now);
             }
-            prepare(published, now); // the opener installs it when warm; this statement does not wait
+            Preparation p = pending;
+            if (p == null || p.failed() || !Objects.equals(p.expectedKey, published == null ? null : published.fileKey())) {
+                prepare(published, now); // the opener installs it when warm; this statement does not wait
+            }
             return s;
         }
         return refresh(now, policy);

@@ -82,9 +82,11 @@ public enum SqlKind {
      * is never run again behind the user's back.
      */
     public static boolean isReadQuery(String sql) {
-        if (of(sql) != OTHER) {
-            return false;
-        }
+        return of(sql) == OTHER && startsReading(sql);
+    }
+
+    /** Whether a statement already known to be one of kind {@link #OTHER} starts with a reading word. */
+    static boolean startsReading(String sql) {
         int i = skipBlanksAndComments(sql, 0);
         while (i < sql.length() && sql.charAt(i) == '(') {
             i = skipBlanksAndComments(sql, i + 1);

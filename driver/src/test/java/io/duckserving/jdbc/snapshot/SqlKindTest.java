@@ -58,4 +58,28 @@ class SqlKindTest {
         assertEquals(List.of("SELECT 'a;b'", "SET x = $$;$$", "/* ; */ SELECT 2"),
                 SqlKind.statements("SELECT 'a;b'; SET x = $$;$$;\n/* ; */ SELECT 2; ;"));
     }
+
+    /** What a warm-up may run again behind the user's back: one statement that only reads. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "SELECT count(*) FROM t | true",
+        "  /* dashboard tile */ select 1 | true",
+        "WITH x AS (SELECT 1) SELECT * FROM x | true",
+        "FROM t | true",
+        "(SELECT 1) UNION (SELECT 2) | true",
+        "VALUES (1), (2) | true",
+        "PIVOT t ON v USING count(*) | true",
+        "SET threads = 1 | false",
+        "COPY t TO 'x.csv' | false",
+        "CALL enable_logging() | false",
+        "PRAGMA database_size | false",
+        "INSERT INTO t VALUES (1) | false",
+        "EXPORT DATABASE 'x' | false",
+        "SELECT 1; SELECT 2 | false",
+        "CREATE TEMP TABLE x AS SELECT 1 | false",
+        "ATTACH 'x.duckdb' | false",
+    })
+    void onlySingleReadingStatementsAreReadQueries(String sql, boolean reads) {
+        assertEquals(reads, SqlKind.isReadQuery(sql), sql);
+    }
 }
