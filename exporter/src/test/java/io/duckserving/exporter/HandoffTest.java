@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -89,6 +90,9 @@ class HandoffTest {
                 "the rename came at least the handoff after the link: " + (afterNanos - w.startNanos()) + " ns");
         assertEquals(handoff, report.handoff());
         assertNull(report.handoffSkipped());
+        ObjectNode json = ExportCommand.reportJson(report);
+        assertEquals(300, json.get("handoff_ms").asLong());
+        assertFalse(json.has("handoff_skipped"), json.toString());
     }
 
     private Window lookAtTheHandoff() {
@@ -125,6 +129,7 @@ class HandoffTest {
         assertTrue(lines.stream().noneMatch(l -> l.contains("handoff")), lines.toString());
         assertEquals(Duration.ZERO, report.handoff());
         assertNull(report.handoffSkipped());
+        assertEquals(0, ExportCommand.reportJson(report).get("handoff_ms").asLong());
         assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
     }
 
