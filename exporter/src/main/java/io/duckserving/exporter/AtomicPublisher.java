@@ -3,6 +3,7 @@ package io.duckserving.exporter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -191,7 +192,10 @@ final class AtomicPublisher {
         try {
             Files.createLink(link, temp);
         } catch (IOException | UnsupportedOperationException e) {
-            String why = "cannot hard-link " + link + " to " + temp + ": " + e;
+            // FileSystemException's own message repeats both paths: its reason alone says "Operation not permitted".
+            String cause = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                    : e.toString();
+            String why = "cannot hard-link " + link + " to " + temp + ": " + cause;
             progress.accept("skipping the handoff to readers (" + why + "); publishing without it");
             return new Handoff(Duration.ZERO, why);
         }
