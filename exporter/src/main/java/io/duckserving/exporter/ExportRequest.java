@@ -210,7 +210,10 @@ public final class ExportRequest {
         /**
          * How long to offer the verified snapshot to watching drivers before the rename, 0 to
          * {@link #MAX_HANDOFF} (10 minutes); default {@link #DEFAULT_HANDOFF} (1 s); {@code Duration.ZERO}
-         * publishes at once and makes no handoff link. The exporter holds the target's lock meanwhile.
+         * publishes at once and makes no handoff link. The exporter holds the target's lock meanwhile;
+         * interrupting the exporting thread during the wait fails the export (FAILED, target untouched);
+         * a directory that refuses hard links skips the handoff and publishes at once
+         * ({@link ExportReport#handoffSkipped()} says why).
          */
         public Builder handoff(Duration handoff) {
             Objects.requireNonNull(handoff, "handoff");
