@@ -3,6 +3,7 @@ package io.duckserving.exporter;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,18 +16,22 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Puts a finished snapshot in place: temporary files live beside the target (same file system,
  * so the rename is atomic) under the recognisable name {@code .<target>.tmp-<publishId>}; a
- * snapshot is sealed (no WAL, mode 0444, fsynced), verified read-only, renamed over the target, and the
- * directory is fsynced so the rename itself survives a power cut.
+ * snapshot is sealed (no WAL, mode 0444, fsynced), verified read-only, handed off to watching readers
+ * under {@code .<target>.tmp-<publishId>.handoff} (a hard link, so the same inode the rename publishes),
+ * renamed over the target, and the directory is fsynced so the rename itself survives a power cut.
  */
 final class AtomicPublisher {
 
@@ -53,6 +58,15 @@ final class AtomicPublisher {
     /** Where DuckDB may spill during the copy: same disk as the snapshot, removed afterwards. */
     Path spillDirectory(String publishId) {
         return directory.resolve(tempPrefix + publishId + ".spill");
+    }
+
+    /**
+     * The name watching drivers look for: a hard link to the sealed, verified temporary file, so its
+     * file key is the one the target gets at the rename. It matches the leftover pattern, so a
+     * killed run's link is removed by the next run like its other temporary files.
+     */
+    Path handoffLink(String publishId) {
+        return directory.resolve(tempPrefix + publishId + ".handoff");
     }
 
     private static Path walOf(Path database) {
@@ -88,7 +102,8 @@ final class AtomicPublisher {
 
     /** Removes this run's temporary files; used on failure, so it never throws. */
     void discard(String publishId) {
-        for (Path path : List.of(tempFile(publishId), walOf(tempFile(publishId)), spillDirectory(publishId))) {
+        for (Path path : List.of(handoffLink(publishId), tempFile(publishId), walOf(tempFile(publishId)),
+                spillDirectory(publishId))) {
             try {
                 deleteRecursively(path);
             } catch (IOException ignored) {
@@ -153,6 +168,59 @@ final class AtomicPublisher {
         try (ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** What the handoff did: how long the snapshot waited under its handoff name, or why there was none. */
+    record Handoff(Duration waited, String skipped) {
+        static final Handoff OFF = new Handoff(Duration.ZERO, null);
+    }
+
+    /**
+     * Makes the sealed, verified snapshot visible to watching drivers under {@link #handoffLink}
+     * and waits {@code duration}, so they can open and warm it before the rename makes it current.
+     * A directory that refuses hard links skips the handoff (the publish goes on without it): the
+     * handoff only saves readers the cold start, it is no condition for a correct publish. The link
+     * needs no directory fsync: after a power cut it is a leftover or nothing.
+     */
+    Handoff handOff(Path temp, String publishId, Duration duration, Consumer<String> progress)
+            throws ExportException {
+        if (duration.isZero()) {
+            return Handoff.OFF;
+        }
+        Path link = handoffLink(publishId);
+        try {
+            Files.createLink(link, temp);
+        } catch (IOException | UnsupportedOperationException e) {
+            // FileSystemException's own message repeats both paths: its reason alone says "Operation not permitted".
+            String cause = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                    : e.toString();
+            String why = "cannot hard-link " + link + " to " + temp + ": " + cause;
+            progress.accept("skipping the handoff to readers (" + why + "); publishing without it");
+            return new Handoff(Duration.ZERO, why);
+        }
+        progress.accept("handing off " + link + " to readers for " + Durations.format(duration));
+        try {
+            TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExportException(ExportException.Reason.FAILED, "interrupted during the handoff of " + link
+                    + " to readers; " + target + " is untouched", e);
+        }
+        return new Handoff(duration, null);
+    }
+
+    /**
+     * After the rename the handoff name goes. A failure here does not undo a good publish: it is
+     * reported, and the next run removes the link as a leftover.
+     */
+    void removeHandoffLink(String publishId, Consumer<String> progress) {
+        Path link = handoffLink(publishId);
+        try {
+            Files.deleteIfExists(link);
+        } catch (IOException e) {
+            progress.accept("published, but cannot remove the handoff link " + link + ": " + e
+                    + "; the next run removes it");
         }
     }
 

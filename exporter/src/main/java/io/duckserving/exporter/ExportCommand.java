@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The CLI: {@code java -jar duckdb-serving-exporter-<version>-all.jar --source lakehouse.duckdb
- * --target analytics.duckdb [--schema serving]... [--wait 60] [--json]}. Progress goes to
+ * --target analytics.duckdb [--schema serving]... [--wait 60] [--handoff 1s] [--json]}. Progress goes to
  * standard error, the JSON report to standard output.
  */
 @Command(name = "duckdb-serving-export", mixinStandardHelpOptions = true,
@@ -39,6 +39,8 @@ import picocli.CommandLine.Option;
 public final class ExportCommand implements Callable<Integer> {
 
     static final long MAX_WAIT_SECONDS = ExportRequest.MAX_WAIT_SECONDS;
+    /** {@link ExportRequest#DEFAULT_HANDOFF} as --help shows it (an annotation needs a constant). */
+    static final String DEFAULT_HANDOFF = "1s";
 
     @Option(names = "--source", required = true, paramLabel = "FILE",
             description = "The lakehouse DuckDB file to read (opened read-only).")
@@ -68,6 +70,14 @@ public final class ExportCommand implements Callable<Integer> {
                     + "KB..TB are powers of 1000, KiB..TiB of 1024) or a share of the RAM (50%%); beyond it DuckDB "
                     + "spills beside the target. Default: DuckDB's (80%% of RAM).")
     String memoryLimit;
+
+    @Option(names = "--handoff", paramLabel = "DURATION", defaultValue = DEFAULT_HANDOFF,
+            converter = Durations.Converter.class,
+            description = "After the new snapshot is verified, offer it to readers for this long under a name "
+                    + "their drivers watch (.<target>.tmp-<id>.handoff, a hard link to the file the rename "
+                    + "publishes), so they can open and warm it before it becomes current: 500ms, 2s, 1m or "
+                    + "ISO-8601 (PT2S); 0 = publish at once; at most 10m. Default: ${DEFAULT-VALUE}.")
+    Duration handoff;
 
     @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
     boolean json;
@@ -100,6 +110,7 @@ public final class ExportCommand implements Callable<Integer> {
                     .waitTimeout(Duration.ofSeconds(waitSeconds))
                     .threads(threads)
                     .memoryLimit(memoryLimit)
+                    .handoff(handoff)
                     .progress(line -> {
                         if (!quiet) {
                             err.println("duckdb-serving-export: " + line);
@@ -165,6 +176,10 @@ public final class ExportCommand implements Callable<Integer> {
         node.put("total_rows", report.totalRows());
         node.put("bytes", report.bytes());
         node.put("duration_ms", report.duration().toMillis());
+        node.put("handoff_ms", report.handoff().toMillis());
+        if (report.handoffSkipped() != null) {
+            node.put("handoff_skipped", report.handoffSkipped());
+        }
         ArrayNode leftovers = node.putArray("leftovers_removed");
         report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
         return node;

@@ -20,9 +20,12 @@ public final class ExportReport {
     private final long bytes;
     private final Duration duration;
     private final List<Path> leftoversRemoved;
+    private final Duration handoff;
+    private final String handoffSkipped;
 
     ExportReport(String publishId, Instant publishedAt, String source, Path target, List<String> schemas,
-            Map<String, Long> tables, long bytes, Duration duration, List<Path> leftoversRemoved) {
+            Map<String, Long> tables, long bytes, Duration duration, List<Path> leftoversRemoved,
+            Duration handoff, String handoffSkipped) {
         this.publishId = publishId;
         this.publishedAt = publishedAt;
         this.source = source;
@@ -32,6 +35,8 @@ public final class ExportReport {
         this.bytes = bytes;
         this.duration = duration;
         this.leftoversRemoved = List.copyOf(leftoversRemoved);
+        this.handoff = handoff;
+        this.handoffSkipped = handoffSkipped;
     }
 
     /** Unique id of this snapshot, also stored in {@code serving_meta.publish}. */
@@ -78,6 +83,19 @@ public final class ExportReport {
     /** Temporary files of earlier, killed runs that this run removed. */
     public List<Path> leftoversRemoved() {
         return leftoversRemoved;
+    }
+
+    /**
+     * How long the snapshot was offered to readers under its handoff name before the rename;
+     * {@link Duration#ZERO} when the handoff was off or skipped.
+     */
+    public Duration handoff() {
+        return handoff;
+    }
+
+    /** Why a requested handoff was skipped (the directory refused a hard link), or null. */
+    public String handoffSkipped() {
+        return handoffSkipped;
     }
 
     @Override

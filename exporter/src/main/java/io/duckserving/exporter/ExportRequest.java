@@ -27,6 +27,18 @@ public final class ExportRequest {
      * overhead (100000 threads kept an export busy for ten minutes while it held the target's lock).
      */
     public static final int MAX_THREADS = 4 * Runtime.getRuntime().availableProcessors();
+    /**
+     * How long a finished, verified snapshot is offered to readers under its handoff name before
+     * it is renamed over the target: a driver opens a snapshot in 15-25 ms and warms a dashboard's
+     * queries in about 100 ms more, so one second leaves room on a busy host and delays each
+     * publish by no more than a second.
+     */
+    public static final Duration DEFAULT_HANDOFF = Duration.ofSeconds(1);
+    /**
+     * The longest handoff: the exporter holds the target's lock meanwhile, so a typo such as an
+     * hour would stall every publish of the target behind it.
+     */
+    public static final Duration MAX_HANDOFF = Duration.ofMinutes(10);
 
     /**
      * A DuckDB size: a number (digits, optionally a fraction) and a unit, B, KB, MB, GB, TB (powers
@@ -44,6 +56,7 @@ public final class ExportRequest {
     private final Consumer<String> progress;
     private final int threads;
     private final String memoryLimit;
+    private final Duration handoff;
 
     private ExportRequest(Builder b) {
         this.source = b.source == null ? null : b.source.toAbsolutePath().normalize();
@@ -54,6 +67,7 @@ public final class ExportRequest {
         this.progress = b.progress;
         this.threads = b.threads;
         this.memoryLimit = b.memoryLimit;
+        this.handoff = b.handoff;
     }
 
     public static Builder builder() {
@@ -101,6 +115,15 @@ public final class ExportRequest {
         return memoryLimit;
     }
 
+    /**
+     * How long the verified snapshot waits under its handoff name, a hard link
+     * {@code .<target>.tmp-<publishId>.handoff} beside the target, so that watching drivers can
+     * open and warm it before the rename; {@link Duration#ZERO} = no handoff.
+     */
+    public Duration handoff() {
+        return handoff;
+    }
+
     public static final class Builder {
         private Path source;
         private Connection sourceConnection;
@@ -110,6 +133,7 @@ public final class ExportRequest {
         private Consumer<String> progress = line -> { };
         private int threads;
         private String memoryLimit;
+        private Duration handoff = DEFAULT_HANDOFF;
 
         private Builder() {
         }
@@ -180,6 +204,26 @@ public final class ExportRequest {
          */
         public Builder memoryLimit(String memoryLimit) {
             this.memoryLimit = memoryLimit == null ? null : checkMemoryLimit(memoryLimit);
+            return this;
+        }
+
+        /**
+         * How long to offer the verified snapshot to watching drivers before the rename, 0 to
+         * {@link #MAX_HANDOFF} (10 minutes); default {@link #DEFAULT_HANDOFF} (1 s); {@code Duration.ZERO}
+         * publishes at once and makes no handoff link. The exporter holds the target's lock meanwhile;
+         * interrupting the exporting thread during the wait fails the export (FAILED, target untouched);
+         * a directory that refuses hard links skips the handoff and publishes at once
+         * ({@link ExportReport#handoffSkipped()} says why).
+         */
+        public Builder handoff(Duration handoff) {
+            Objects.requireNonNull(handoff, "handoff");
+            if (handoff.isNegative() || handoff.compareTo(MAX_HANDOFF) > 0) {
+                throw new IllegalArgumentException("--handoff (handoff) must be between 0 (no handoff) and "
+                        + Durations.format(MAX_HANDOFF) + " (10 minutes), not " + Durations.format(handoff) + " ("
+                        + (handoff.isNegative() ? "negative" : "too long: the exporter holds the target's lock "
+                        + "while it waits") + "); give e.g. 1s, 500ms or 0");
+            }
+            this.handoff = handoff;
             return this;
         }
 

@@ -79,12 +79,16 @@ public final class Exporter {
             publisher.verify(temp, published.tables(), publishId);
             request.progress().accept("verified row counts of " + published.tables().size() + " tables");
             long bytes = Files.size(temp);
+            AtomicPublisher.Handoff handoff = publisher.handOff(temp, publishId, request.handoff(),
+                    request.progress());
             publisher.publish(temp);
+            publisher.removeHandoffLink(publishId, request.progress());
             publisher.discard(publishId);
             Map<String, Long> rows = new LinkedHashMap<>();
             published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
             ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
-                    request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers);
+                    request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers,
+                    handoff.waited(), handoff.skipped());
             request.progress().accept(report.toString());
             return report;
         } catch (IOException e) {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,8 @@ class ArrowCopyTest {
 
         ExportReport report;
         try (Connection pipeline = Lakehouse.open(lake, false)) {
-            report = new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target).build());
+            report = new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target)
+                    .handoff(Duration.ZERO).build());
             assertTrue(pipeline.getAutoCommit(), "the pipeline's connection is handed back as it was");
             try (Statement st = pipeline.createStatement()) {
                 st.execute("INSERT INTO staging.events (id) VALUES (-1)"); // still usable for writing

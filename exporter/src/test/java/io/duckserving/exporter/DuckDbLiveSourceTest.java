@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +25,8 @@ class DuckDbLiveSourceTest {
             st.execute("CREATE TABLE serving.odd AS SELECT '0101'::BIT AS b, '10:00:00+02'::TIMETZ AS tz");
         }
         try (Connection pipeline = Lakehouse.open(lake, false)) {
-            new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target).build());
+            new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target)
+                    .handoff(Duration.ZERO).build());
         }
         try (Connection c = Lakehouse.open(target, true)) {
             assertEquals(List.of(List.of("0101", "10:00:00+02")),
@@ -42,7 +44,8 @@ class DuckDbLiveSourceTest {
             st.execute("CREATE TABLE serving.big AS SELECT 340282366920938463463374607431768211455::UHUGEINT AS u");
         }
         try (Connection pipeline = Lakehouse.open(lake, false)) {
-            new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target).build());
+            new Exporter().export(ExportRequest.builder().sourceConnection(pipeline).target(target)
+                    .handoff(Duration.ZERO).build());
         }
         SnapshotAssertions.assertSameRelations(lake, target, List.of("serving.big"));
     }

@@ -45,6 +45,9 @@ class ExportCommandIT {
         assertEquals(0, r.exitCode(), r.stderr());
         JsonNode report = JSON.readTree(r.stdout());
         assertEquals("ok", report.get("status").asText());
+        assertEquals(1_000, report.get("handoff_ms").asLong(), "the default handoff, 1 s");
+        assertFalse(report.has("handoff_skipped"), r.stdout());
+        assertTrue(r.stderr().contains("to readers for 1s"), r.stderr());
         assertEquals(2_000 + 2 + 1_000, report.get("total_rows").asLong());
         assertEquals(target.toString(), report.get("target").asText());
         assertEquals("serving.events", report.get("tables").get(0).get("table").asText());
@@ -85,7 +88,7 @@ class ExportCommandIT {
         try {
             ChildJvm.awaitLine(holder.getInputStream(), "holding");
             exporter = ChildJvm.exporter(List.of("--source", lake.toString(), "--target", target.toString(),
-                    "--wait", "60"));
+                    "--wait", "60", "--handoff", "0"));
             exporter.getOutputStream().close();
             CompletableFuture<String> out = ChildJvm.readAsync(exporter.getInputStream());
             BufferedReader err = new BufferedReader(new InputStreamReader(exporter.getErrorStream(),
@@ -126,7 +129,7 @@ class ExportCommandIT {
 
     private String publish() throws Exception {
         ChildJvm.Result r = ChildJvm.runExporter(60, "--source", lake.toString(), "--target", target.toString(),
-                "--json", "--quiet");
+                "--json", "--quiet", "--handoff", "0");
         assertEquals(0, r.exitCode(), r.stderr());
         assertEquals("", r.stderr(), "--quiet prints nothing on success");
         return JSON.readTree(r.stdout()).get("publish_id").asText();

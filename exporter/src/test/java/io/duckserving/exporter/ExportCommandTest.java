@@ -11,9 +11,13 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** The CLI's error lines and option checks. */
 class ExportCommandTest {
@@ -100,6 +104,45 @@ class ExportCommandTest {
         CliRun r = runCli("--source", sqlite.toString(), "--target", dir.resolve("analytics.duckdb").toString());
         assertRefused(r, sqlite.toString(), "is a SQLite database, not a DuckDB file");
         assertEquals(List.of("lakehouse.db"), SnapshotAssertions.entries(dir));
+    }
+
+    @Test
+    void cliReadsTheHandoffInEveryFormAndShowsItsDefault() {
+        Map<String, Duration> forms = Map.of("0", Duration.ZERO, "500ms", Duration.ofMillis(500),
+                "2s", Duration.ofSeconds(2), "1m", Duration.ofMinutes(1), "PT2S", Duration.ofSeconds(2),
+                "PT0.25S", Duration.ofMillis(250));
+        forms.forEach((text, expected) -> assertEquals(expected, parse("--handoff", text).handoff, text));
+        assertEquals(Duration.ofSeconds(2), parse("--handoff=2s").handoff);
+        assertEquals(ExportRequest.DEFAULT_HANDOFF, parse().handoff, "the default is ExportRequest's");
+        String help = new CommandLine(new ExportCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertTrue(help.contains("--handoff=DURATION") && help.contains("Default: 1s."), help);
+    }
+
+    @Test
+    void cliRefusesAHandoffThatIsNoDurationOrOutOfRangeNamingTheOption() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        String[] base = {"--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString()};
+        CliRun junk = runCli(concat(base, "--handoff", "soon"));
+        assertEquals(2, junk.exitCode(), junk.stderr());
+        assertTrue(junk.stderr().lines().findFirst().orElse("").contains("Invalid value for option '--handoff': "
+                + "'soon' is not a duration; give 0 or a whole number with a unit, e.g. 500ms"), junk.stderr());
+        assertRefused(runCli(concat(base, "--handoff", "11m")), "--handoff", "10 minutes", "11m");
+        assertRefused(runCli(concat(base, "--handoff", "-1s")), "--handoff", "negative");
+        assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
+    }
+
+    private static ExportCommand parse(String... args) {
+        ExportCommand command = new ExportCommand();
+        String[] all = concat(new String[] {"--source", "lake.duckdb", "--target", "analytics.duckdb"}, args);
+        new CommandLine(command).parseArgs(all);
+        return command;
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
     }
 
     private static void assertRefused(CliRun r, String... named) {

@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class JdbcLiveSourceH2Test {
             st.execute("CREATE VIEW serving.paid AS SELECT id, amount FROM internal.orders WHERE paid");
 
             ExportReport report = new Exporter().export(
-                    ExportRequest.builder().sourceConnection(h2).target(target).build());
+                    ExportRequest.builder().sourceConnection(h2).target(target).handoff(Duration.ZERO).build());
 
             assertEquals(List.of("serving.orders", "serving.paid"), List.copyOf(report.tables().keySet()));
             assertEquals(1001L + 500, report.totalRows());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +27,7 @@ class JdbcLiveSourceSchemaTest {
         ExportReport report;
         try (Connection real = Lakehouse.open(lake, true)) {
             report = new Exporter().export(ExportRequest.builder().sourceConnection(JdbcLiveSourceTest.hideDuckDb(real))
-                    .target(dir.resolve("analytics.duckdb")).schema("a_b").build());
+                    .target(dir.resolve("analytics.duckdb")).schema("a_b").handoff(Duration.ZERO).build());
         }
         assertEquals(List.of("a_b.wanted"), List.copyOf(report.tables().keySet()));
     }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,7 +51,8 @@ class JdbcLiveSourceTest {
         try (Connection real = Lakehouse.open(lake, true)) {
             Connection plain = hideDuckDb(real);
             assertFalse(plain.isWrapperFor(org.duckdb.DuckDBConnection.class));
-            report = new Exporter().export(ExportRequest.builder().sourceConnection(plain).target(target).build());
+            report = new Exporter().export(ExportRequest.builder().sourceConnection(plain).target(target)
+                    .handoff(Duration.ZERO).build());
         }
 
         assertEquals(List.of("serving.evens", "serving.standard"), List.copyOf(report.tables().keySet()));

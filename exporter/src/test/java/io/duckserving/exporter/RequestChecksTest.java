@@ -69,7 +69,7 @@ class RequestChecksTest {
             assertDoesNotThrow(() -> ExportRequest.builder().memoryLimit(good), good);
         }
         ExportReport report = new Exporter().export(ExportRequest.builder().source(lake).target(target)
-                .memoryLimit("1.5GiB").build());
+                .memoryLimit("1.5GiB").handoff(Duration.ZERO).build());
         assertEquals(152, report.totalRows());
     }
 
@@ -80,6 +80,22 @@ class RequestChecksTest {
         assertTrue(e.getMessage().contains("--wait") && e.getMessage().contains("366 days"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ExportRequest.builder().waitTimeout(Duration.ofSeconds(-1)));
         assertDoesNotThrow(() -> ExportRequest.builder().waitTimeout(ExportRequest.MAX_WAIT));
+    }
+
+    @Test
+    void handoffIsBoundedByTenMinutesAndNeverNegative() {
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> ExportRequest.builder().handoff(Duration.ofMinutes(10).plusMillis(1)));
+        assertTrue(tooLong.getMessage().contains("--handoff") && tooLong.getMessage().contains("10 minutes")
+                && tooLong.getMessage().contains("too long"), tooLong.getMessage());
+        IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+                () -> ExportRequest.builder().handoff(Duration.ofMillis(-1)));
+        assertTrue(negative.getMessage().contains("--handoff") && negative.getMessage().contains("negative")
+                && negative.getMessage().contains("-1ms"), negative.getMessage());
+        assertThrows(NullPointerException.class, () -> ExportRequest.builder().handoff(null));
+        assertDoesNotThrow(() -> ExportRequest.builder().handoff(Duration.ZERO));
+        assertDoesNotThrow(() -> ExportRequest.builder().handoff(ExportRequest.MAX_HANDOFF));
+        assertEquals(Duration.ofMinutes(10), ExportRequest.MAX_HANDOFF);
     }
 
     @Test

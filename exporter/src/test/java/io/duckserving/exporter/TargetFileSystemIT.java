@@ -94,7 +94,8 @@ class TargetFileSystemIT {
     }
 
     private static ChildJvm.Result export(Path source, Path target) throws Exception {
-        return ChildJvm.runExporter(120, "--source", source.toString(), "--target", target.toString(), "--quiet");
+        return ChildJvm.runExporter(120, "--source", source.toString(), "--target", target.toString(), "--quiet",
+                "--handoff", "0");
     }
 
     private static void assertOneLineNaming(String stderr, String expected) {
