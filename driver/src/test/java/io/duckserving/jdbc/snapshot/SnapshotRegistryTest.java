@@ -94,6 +94,21 @@ class SnapshotRegistryTest {
         }
     }
 
+    /** A statement under {@code policy} does not return while {@code open} holds the open, then reads {@code file}. */
+    private void assertWaitsForTheOpenThenReads(String file, FollowPolicy policy, CountDownLatch open) throws Exception {
+        CompletableFuture<Snapshot> statement = CompletableFuture.supplyAsync(() -> {
+            try {
+                return registry.current(policy);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThrows(TimeoutException.class, () -> statement.get(200, TimeUnit.MILLISECONDS),
+                "the statement returned (with the replaced snapshot) while the new file was still opening");
+        open.countDown();
+        assertEquals(file, fileOf(statement.get(5, TimeUnit.SECONDS)));
+    }
+
     @Test
     void aStatementAfterARenameReadsTheNewFileAfterOneOpen() throws Exception {
         user(STRICT);
@@ -112,17 +127,7 @@ class SnapshotRegistryTest {
         registry.current(STRICT);
         CountDownLatch open = hold("v2");
         env.put(PATH, "v2");
-        CompletableFuture<Snapshot> statement = CompletableFuture.supplyAsync(() -> {
-            try {
-                return registry.current(STRICT);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThrows(TimeoutException.class, () -> statement.get(200, TimeUnit.MILLISECONDS),
-                "a strict statement returned while the new file was still opening");
-        open.countDown();
-        assertEquals("v2", fileOf(statement.get(5, TimeUnit.SECONDS)));
+        assertWaitsForTheOpenThenReads("v2", STRICT, open);
     }
 
     @Test
@@ -137,17 +142,7 @@ class SnapshotRegistryTest {
         env.advanceMillis(999);
         assertEquals("v1", fileOf(registry.current(lag)));
         env.advanceMillis(2); // 1001 ms since the new file was noticed
-        CompletableFuture<Snapshot> statement = CompletableFuture.supplyAsync(() -> {
-            try {
-                return registry.current(lag);
-            } catch (SQLException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        assertThrows(TimeoutException.class, () -> statement.get(200, TimeUnit.MILLISECONDS),
-                "past the lag a statement must wait for the new file, not read the old one");
-        open.countDown();
-        assertEquals("v2", fileOf(statement.get(5, TimeUnit.SECONDS)));
+        assertWaitsForTheOpenThenReads("v2", lag, open);
     }
 
     @Test
