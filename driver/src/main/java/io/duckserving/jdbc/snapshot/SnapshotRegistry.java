@@ -186,8 +186,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         }
         BasicFileAttributes published = env.stat(path);
         if (s.isFileOf(published)) {
-            if (failure != null) {
-                failure = null; // the bad file is gone: a later one starts its own staleness clock
+            if (failure != null || replacedSinceNanos != null) {
+                // the bad or newer file is gone again: a later one starts its own clocks
+                failure = null;
+                replacedSinceNanos = null;
             }
             return s;
         }
