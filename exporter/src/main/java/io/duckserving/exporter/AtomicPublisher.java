@@ -32,6 +32,8 @@ import java.util.stream.Stream;
  * snapshot is sealed (no WAL, mode 0444, fsynced), verified read-only, handed off to watching readers
  * under {@code .<target>.tmp-<publishId>.handoff} (a hard link, so the same inode the rename publishes),
  * renamed over the target, and the directory is fsynced so the rename itself survives a power cut.
+ * A rollback renames a hard link {@code .<target>.tmp-<publishId>.rollback} to a kept generation
+ * over the target the same way. The history directory {@code .<target>.history} is never a leftover.
  */
 final class AtomicPublisher {
 
@@ -69,6 +71,15 @@ final class AtomicPublisher {
         return directory.resolve(tempPrefix + publishId + ".handoff");
     }
 
+    /**
+     * A rollback's new name for a kept generation before it is renamed over the target: a hard
+     * link, so nothing is copied. It matches the leftover pattern, so the next run removes the link
+     * of a killed rollback; drivers do not watch it (it is no handoff name).
+     */
+    Path rollbackLink(String publishId) {
+        return directory.resolve(tempPrefix + publishId + ".rollback");
+    }
+
     private static Path walOf(Path database) {
         return database.resolveSibling(database.getFileName() + ".wal");
     }
@@ -97,7 +108,10 @@ final class AtomicPublisher {
      */
     private boolean isOurLeftover(String name) {
         return name.startsWith(tempPrefix)
-                && LEFTOVER_AFTER_PREFIX.matcher(name.substring(tempPrefix.length())).matches();
+                && LEFTOVER_AFTER_PREFIX.matcher(name.substring(tempPrefix.length())).matches()
+                // Never a history directory: a target named "analytics.duckdb.tmp-<id>" keeps its history in
+                // ".analytics.duckdb.tmp-<id>.history", which would otherwise look like ours.
+                && !name.endsWith(History.DIRECTORY_SUFFIX);
     }
 
     /** Removes this run's temporary files; used on failure, so it never throws. */
@@ -192,10 +206,7 @@ final class AtomicPublisher {
         try {
             Files.createLink(link, temp);
         } catch (IOException | UnsupportedOperationException e) {
-            // FileSystemException's own message repeats both paths: its reason alone says "Operation not permitted".
-            String cause = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                    : e.toString();
-            String why = "cannot hard-link " + link + " to " + temp + ": " + cause;
+            String why = "cannot hard-link " + link + " to " + temp + ": " + reasonOf(e);
             progress.accept("skipping the handoff to readers (" + why + "); publishing without it");
             return new Handoff(Duration.ZERO, why);
         }
@@ -208,6 +219,11 @@ final class AtomicPublisher {
                     + " to readers; " + target + " is untouched", e);
         }
         return new Handoff(duration, null);
+    }
+
+    /** FileSystemException's own message repeats both paths: its reason alone says "Operation not permitted". */
+    static String reasonOf(Exception e) {
+        return e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason() : e.toString();
     }
 
     /**
@@ -224,7 +240,10 @@ final class AtomicPublisher {
         }
     }
 
-    /** The atomic step: after it, readers opening the target get the new snapshot. */
+    /**
+     * The atomic step: after it, readers opening the target get the new snapshot. {@code temp} is
+     * the sealed temporary file of an export, or a rollback's link to a kept generation.
+     */
     void publish(Path temp) throws ExportException {
         try {
             // A WAL beside the target (someone opened it read-write) would be replayed against

@@ -1,10 +1,11 @@
 package io.duckserving.exporter;
 
 /**
- * Any failure of an export. The message names the file, schema or option at fault and says
- * what to do; {@link #reason()} tells callers (and the CLI's exit code) what kind of failure it was.
- * Whatever the reason, no temporary file is left behind, and the published target is untouched,
- * except for {@link Reason#PUBLISHED_NOT_DURABLE}.
+ * Any failure of an export, or of a rollback, prune or history listing ({@link Publications}).
+ * The message names the file, schema or option at fault and says what to do; {@link #reason()}
+ * tells callers (and the CLI's exit code) what kind of failure it was. Whatever the reason, no
+ * temporary file is left behind, and the published target is untouched, except for
+ * {@link Reason#PUBLISHED_NOT_DURABLE}.
  */
 public class ExportException extends Exception {
 

@@ -22,10 +22,14 @@ public final class ExportReport {
     private final List<Path> leftoversRemoved;
     private final Duration handoff;
     private final String handoffSkipped;
+    private final Path generationKept;
+    private final List<String> generationsPruned;
+    private final String historySkipped;
 
     ExportReport(String publishId, Instant publishedAt, String source, Path target, List<String> schemas,
             Map<String, Long> tables, long bytes, Duration duration, List<Path> leftoversRemoved,
-            Duration handoff, String handoffSkipped) {
+            Duration handoff, String handoffSkipped, Path generationKept, List<String> generationsPruned,
+            String historySkipped) {
         this.publishId = publishId;
         this.publishedAt = publishedAt;
         this.source = source;
@@ -37,6 +41,9 @@ public final class ExportReport {
         this.leftoversRemoved = List.copyOf(leftoversRemoved);
         this.handoff = handoff;
         this.handoffSkipped = handoffSkipped;
+        this.generationKept = generationKept;
+        this.generationsPruned = List.copyOf(generationsPruned);
+        this.historySkipped = historySkipped;
     }
 
     /** Unique id of this snapshot, also stored in {@code serving_meta.publish}. */
@@ -96,6 +103,31 @@ public final class ExportReport {
     /** Why a requested handoff was skipped (the directory refused a hard link), or null. */
     public String handoffSkipped() {
         return handoffSkipped;
+    }
+
+    /**
+     * The new snapshot's generation in the history directory, {@code .<target>.history/<publishId>.duckdb}
+     * (a hard link to the target's inode), or null when the history could not keep it
+     * ({@link #historySkipped()} says why).
+     */
+    public Path generationKept() {
+        return generationKept;
+    }
+
+    /**
+     * Publish ids of the generations this publish deleted ({@link ExportRequest#keep()},
+     * {@link ExportRequest#keepFor()}), oldest first.
+     */
+    public List<String> generationsPruned() {
+        return generationsPruned;
+    }
+
+    /**
+     * Why the new snapshot is not kept as a generation (the file system refused a hard link, the
+     * history directory could not be read), or null. The publish itself succeeded.
+     */
+    public String historySkipped() {
+        return historySkipped;
     }
 
     @Override

@@ -57,6 +57,8 @@ public final class ExportRequest {
     private final int threads;
     private final String memoryLimit;
     private final Duration handoff;
+    private final int keep;
+    private final Duration keepFor;
 
     private ExportRequest(Builder b) {
         this.source = b.source == null ? null : b.source.toAbsolutePath().normalize();
@@ -68,6 +70,8 @@ public final class ExportRequest {
         this.threads = b.threads;
         this.memoryLimit = b.memoryLimit;
         this.handoff = b.handoff;
+        this.keep = b.keep;
+        this.keepFor = b.keepFor;
     }
 
     public static Builder builder() {
@@ -124,6 +128,35 @@ public final class ExportRequest {
         return handoff;
     }
 
+    /**
+     * How many generations to keep after the publish, counting the new (current) one: each publish
+     * is also hard-linked into {@code .<target>.history/<publishId>.duckdb} (no copy), and after it the
+     * generations beyond both this and {@link #keepFor()} are deleted, oldest first.
+     * Default {@link Publications#DEFAULT_KEEP} (2: the current one and the one before it).
+     */
+    public int keep() {
+        return keep;
+    }
+
+    /**
+     * How long a generation is kept at least after it stopped being current, whatever
+     * {@link #keep()} says: time for readers on other hosts of a shared file system to finish with
+     * it. Default {@link Duration#ZERO}.
+     */
+    public Duration keepFor() {
+        return keepFor;
+    }
+
+    /** The wait as given, or IllegalArgumentException naming --wait. */
+    static Duration checkWait(Duration waitTimeout) {
+        Objects.requireNonNull(waitTimeout, "waitTimeout");
+        if (waitTimeout.isNegative() || waitTimeout.compareTo(MAX_WAIT) > 0) {
+            throw new IllegalArgumentException("--wait (waitTimeout) must be between 0 and " + MAX_WAIT.toSeconds()
+                    + " seconds (366 days), not " + waitTimeout.toSeconds() + " s; give a shorter wait");
+        }
+        return waitTimeout;
+    }
+
     public static final class Builder {
         private Path source;
         private Connection sourceConnection;
@@ -134,6 +167,8 @@ public final class ExportRequest {
         private int threads;
         private String memoryLimit;
         private Duration handoff = DEFAULT_HANDOFF;
+        private int keep = Publications.DEFAULT_KEEP;
+        private Duration keepFor = Publications.DEFAULT_KEEP_FOR;
 
         private Builder() {
         }
@@ -170,12 +205,25 @@ public final class ExportRequest {
 
         /** At most {@link #MAX_WAIT} (366 days); {@code Duration.ZERO} fails at once when anything is locked. */
         public Builder waitTimeout(Duration waitTimeout) {
-            Objects.requireNonNull(waitTimeout, "waitTimeout");
-            if (waitTimeout.isNegative() || waitTimeout.compareTo(MAX_WAIT) > 0) {
-                throw new IllegalArgumentException("--wait (waitTimeout) must be between 0 and " + MAX_WAIT.toSeconds()
-                        + " seconds (366 days), not " + waitTimeout.toSeconds() + " s; give a shorter wait");
-            }
-            this.waitTimeout = waitTimeout;
+            this.waitTimeout = checkWait(waitTimeout);
+            return this;
+        }
+
+        /**
+         * Generations to keep after the publish, the new one included, at least 1; default
+         * {@link Publications#DEFAULT_KEEP} (2). See {@link ExportRequest#keep()}.
+         */
+        public Builder keep(int keep) {
+            this.keep = Publications.checkKeep(keep);
+            return this;
+        }
+
+        /**
+         * How long a generation stays after it stopped being current, even beyond {@link #keep(int)},
+         * 0 to {@link Publications#MAX_KEEP_FOR}; default 0. See {@link ExportRequest#keepFor()}.
+         */
+        public Builder keepFor(Duration keepFor) {
+            this.keepFor = Publications.checkKeepFor(keepFor);
             return this;
         }
 

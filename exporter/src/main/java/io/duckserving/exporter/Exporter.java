@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -14,6 +15,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Publishes the serving layer of a lakehouse as an immutable snapshot file:
@@ -31,11 +34,15 @@ import java.util.Set;
  *         .build());
  * }</pre>
  * The target is replaced in one atomic rename; until then (and on any failure) readers keep
- * the previous snapshot. Thread-safe: the exporter itself holds no state.
+ * the previous snapshot. Each publish is also kept as a generation, a hard link in
+ * {@code .<target>.history/} ({@link ExportRequest#keep()}, {@link ExportRequest#keepFor()});
+ * {@link Publications} lists, rolls back to and prunes them. Thread-safe: the exporter itself
+ * holds no state.
  */
 public final class Exporter {
 
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+    /** The time part of a publish id; {@link History#timeOfId} reads it back. */
+    static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
     /** What {@link #newPublishId()} produces; the leftover clean-up recognises its files by it. */
     static final String PUBLISH_ID_PATTERN = "[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}";
@@ -65,12 +72,21 @@ public final class Exporter {
     private static ExportReport exportLocked(ExportRequest request, AtomicPublisher publisher, Deadline deadline,
             long startNanos) throws ExportException {
         Path target = request.target();
-        List<Path> leftovers = publisher.removeLeftovers();
+        List<Path> leftovers = new ArrayList<>(publisher.removeLeftovers());
+        History history = new History(target);
+        String historySkipped = null;
+        String previous = null;
+        try {
+            previous = history.reconcile(Instant.now(), request.progress(), leftovers).currentId();
+        } catch (IOException e) {
+            historySkipped = "cannot read the history directory " + history.directory() + ": " + e;
+        }
         for (Path leftover : leftovers) {
             request.progress().accept("removed leftover of an interrupted run: " + leftover);
         }
         String publishId = newPublishId();
         Path temp = publisher.tempFile(publishId);
+        boolean renamed = false;
         try {
             Published published = writeSnapshot(request, deadline, publisher, publishId, temp);
             request.progress().accept("checkpointed and closed " + temp);
@@ -81,22 +97,75 @@ public final class Exporter {
             long bytes = Files.size(temp);
             AtomicPublisher.Handoff handoff = publisher.handOff(temp, publishId, request.handoff(),
                     request.progress());
+            if (historySkipped == null) {
+                historySkipped = history.linkPending(temp, publishId);
+            }
+            if (historySkipped != null) {
+                request.progress().accept("keeping no generation of this publish (" + historySkipped
+                        + "); publishing without it");
+            }
             publisher.publish(temp);
+            renamed = true;
             publisher.removeHandoffLink(publishId, request.progress());
             publisher.discard(publishId);
+            Kept kept = historySkipped == null ? keep(request, history, publishId, previous) : Kept.NONE;
             Map<String, Long> rows = new LinkedHashMap<>();
             published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
             ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
                     request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers,
-                    handoff.waited(), handoff.skipped());
+                    handoff.waited(), handoff.skipped(), kept.file(), kept.pruned(), historySkipped);
             request.progress().accept(report.toString());
             return report;
         } catch (IOException e) {
             publisher.discard(publishId);
+            history.discardPending(publishId);
             throw new ExportException(ExportException.Reason.FAILED, "cannot read the size of " + temp + ": " + e, e);
         } catch (ExportException | RuntimeException e) {
             publisher.discard(publishId);
+            if (!renamed && !(e instanceof ExportException ee
+                    && ee.reason() == ExportException.Reason.PUBLISHED_NOT_DURABLE)) {
+                // Not published: the pending link is no generation. Published: the next run promotes it.
+                history.discardPending(publishId);
+            }
             throw e;
+        }
+    }
+
+    /** The new snapshot's generation and the ones pruned after it. */
+    private record Kept(Path file, List<String> pruned) {
+        static final Kept NONE = new Kept(null, List.of());
+    }
+
+    /**
+     * After the rename: the pending link becomes the current generation, the previous one is marked
+     * as no longer current, and the deletion policy runs. None of this can undo the publish, so a
+     * failure is told and left to the next run under the lock, which puts the history right.
+     */
+    private static Kept keep(ExportRequest request, History history, String publishId, String previous) {
+        Consumer<String> progress = request.progress();
+        Path file = null;
+        try {
+            file = history.promote(publishId);
+            progress.accept("kept generation " + publishId + " as " + file);
+        } catch (IOException e) {
+            progress.accept("published, but cannot rename " + history.pending(publishId) + " to "
+                    + history.file(publishId) + ": " + e + "; the next run does");
+        }
+        if (previous != null) {
+            try {
+                history.markNotCurrent(previous, Instant.now());
+            } catch (IOException e) {
+                progress.accept("published, but cannot record when generation " + previous
+                        + " stopped being current: " + e + "; the next run records it");
+            }
+        }
+        try {
+            return new Kept(file, history.prune(request.keep(), request.keepFor(), Instant.now(), progress,
+                    new ArrayList<>()).pruned());
+        } catch (IOException e) {
+            progress.accept("published, but cannot prune the generations in " + history.directory() + ": " + e
+                    + "; the next run tries again");
+            return new Kept(file, List.of());
         }
     }
 
@@ -177,26 +246,7 @@ public final class Exporter {
     static void checkTarget(ExportRequest request) throws ExportException {
         Path target = request.target();
         Path dir = target.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw invalid("the target's directory " + dir + " does not exist; create it or choose another --target");
-        }
-        if (Files.isDirectory(target)) {
-            throw invalid("target " + target + " is a directory; --target must name a DuckDB file");
-        }
-        String lowerName = target.getFileName().toString().toLowerCase(Locale.ROOT);
-        for (String suffix : RESERVED_TARGET_SUFFIXES) {
-            if (lowerName.endsWith(suffix)) {
-                throw invalid("target " + target + " ends in " + suffix + ", " + (suffix.equals(".lock")
-                        ? "the name of another target's lock file" : "the name DuckDB gives a database's "
-                        + "write-ahead log (it would replay or delete it as the WAL of another file)")
-                        + "; --target must name a DuckDB file, e.g. " + dir.resolve("analytics.duckdb"));
-            }
-        }
-        Path lockFile = TargetLock.lockFileOf(target);
-        if (Files.isDirectory(lockFile)) {
-            throw invalid("the target's lock file " + lockFile + " is a directory, so no exporter can lock "
-                    + target + "; remove that directory (nothing but the exporter uses this name) and run again");
-        }
+        checkTargetPath(target);
         if (request.source() != null) {
             checkSourceFile(request.source());
         }
@@ -226,6 +276,41 @@ public final class Exporter {
             throw invalid("target " + target.getFileName() + " would be opened as catalog '" + catalog
                     + "', the same name as the metadata schema; name the target differently, e.g. "
                     + dir.resolve("analytics.duckdb"));
+        }
+    }
+
+    /**
+     * What publishing, rolling back and pruning all refuse about the target's path before anything
+     * is locked or written: a missing directory, a directory or reserved name as target, a lock file
+     * or history directory that cannot be one.
+     */
+    static void checkTargetPath(Path target) throws ExportException {
+        Path dir = target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw invalid("the target's directory " + dir + " does not exist; create it or choose another --target");
+        }
+        if (Files.isDirectory(target)) {
+            throw invalid("target " + target + " is a directory; --target must name a DuckDB file");
+        }
+        String lowerName = target.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (String suffix : RESERVED_TARGET_SUFFIXES) {
+            if (lowerName.endsWith(suffix)) {
+                throw invalid("target " + target + " ends in " + suffix + ", " + (suffix.equals(".lock")
+                        ? "the name of another target's lock file" : "the name DuckDB gives a database's "
+                        + "write-ahead log (it would replay or delete it as the WAL of another file)")
+                        + "; --target must name a DuckDB file, e.g. " + dir.resolve("analytics.duckdb"));
+            }
+        }
+        Path lockFile = TargetLock.lockFileOf(target);
+        if (Files.isDirectory(lockFile)) {
+            throw invalid("the target's lock file " + lockFile + " is a directory, so no exporter can lock "
+                    + target + "; remove that directory (nothing but the exporter uses this name) and run again");
+        }
+        Path history = History.directoryOf(target);
+        if (Files.exists(history, LinkOption.NOFOLLOW_LINKS)
+                && !Files.isDirectory(history, LinkOption.NOFOLLOW_LINKS)) {
+            throw invalid("the target's history directory " + history + " is not a directory, so no generation of "
+                    + target + " can be kept; remove it (nothing but the exporter uses this name) and run again");
         }
     }
 

@@ -45,8 +45,8 @@ class ArrowCopyTest {
             assertEquals(List.of(List.of(report.publishId())), Lakehouse.rows(c,
                     "SELECT publish_id FROM serving_meta.publish"));
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock", "lakehouse.duckdb"),
-                SnapshotAssertions.entries(dir));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock",
+                "lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
 
     @Test

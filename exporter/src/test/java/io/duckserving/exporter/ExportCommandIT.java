@@ -56,8 +56,8 @@ class ExportCommandIT {
             assertEquals(List.of(List.of(report.get("publish_id").asText())),
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock", "lakehouse.duckdb"),
-                SnapshotAssertions.entries(dir));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock",
+                "lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
 
     @Test

@@ -88,7 +88,8 @@ class ExporterTest {
             assertEquals(first.publishId(), Lakehouse.rows(held, "SELECT publish_id FROM serving_meta.publish")
                     .get(0).get(0), "an open reader keeps its snapshot");
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(target.getParent()));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(target.getParent()));
     }
 
     @Test
@@ -175,7 +176,7 @@ class ExporterTest {
         ExportReport report = export();
 
         assertEquals(4, report.leftoversRemoved().size(), report.leftoversRemoved().toString());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock", "unrelated.txt"),
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock", "unrelated.txt"),
                 SnapshotAssertions.entries(pub));
     }
 
@@ -205,7 +206,8 @@ class ExporterTest {
         assertTrue(e.getMessage().contains("view serving.zz_broken") && e.getMessage().contains("boom at row 40000"),
                 e.getMessage());
         assertPublished(published.publishId());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(target.getParent()));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(target.getParent()));
     }
 
     @Test

@@ -91,7 +91,8 @@ class HandoffIT {
         assertEquals(leftovers, removed.stream().sorted().toList(), "the next run removed what the kill left");
         assertNotEquals(oldId, report.get("publish_id").asText());
         assertPublished(report.get("publish_id").asText());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub));
     }
 
     /**
@@ -139,7 +140,8 @@ class HandoffIT {
         assertEquals(0, json.get("handoff_ms").asLong());
         assertEquals(skipped, json.get("handoff_skipped").asText());
         assertPublished(report.publishId());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub));
     }
 
     /** The one entry of the target's directory ending in {@code suffix}, or the sealed temporary file for null. */

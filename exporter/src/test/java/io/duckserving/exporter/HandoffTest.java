@@ -84,8 +84,9 @@ class HandoffTest {
 
         assertEquals(w.linkKey(), fileKey(target), "the rename published the inode readers were handed");
         assertFalse(Files.exists(w.link(), LinkOption.NOFOLLOW_LINKS), "the link is gone");
-        assertEquals(1, Files.getAttribute(target, "unix:nlink"));
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
+        assertEquals(2, Files.getAttribute(target, "unix:nlink"), "the target and its generation in the history");
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub));
         assertTrue(afterNanos - w.startNanos() >= handoff.toNanos(),
                 "the rename came at least the handoff after the link: " + (afterNanos - w.startNanos()) + " ns");
         assertEquals(handoff, report.handoff());
@@ -130,7 +131,8 @@ class HandoffTest {
         assertEquals(Duration.ZERO, report.handoff());
         assertNull(report.handoffSkipped());
         assertEquals(0, ExportCommand.reportJson(report).get("handoff_ms").asLong());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub));
     }
 
     private void assertNoHandoffLink() {
@@ -182,7 +184,8 @@ class HandoffTest {
             assertEquals(List.of(List.of(old.publishId())),
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub));
     }
 
     private static Object fileKey(Path path) throws IOException {

@@ -43,8 +43,8 @@ class PublishedModeTest {
             assertEquals(List.of(List.of(second.publishId())),
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock", "lakehouse.duckdb"),
-                SnapshotAssertions.entries(dir));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock",
+                "lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
 
     @Test
@@ -58,7 +58,7 @@ class PublishedModeTest {
         ExportReport report = Lakehouse.export(lake, dir.resolve("analytics.duckdb"));
 
         assertEquals(List.of(leftover), report.leftoversRemoved());
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock", "lakehouse.duckdb"),
-                SnapshotAssertions.entries(dir));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock",
+                "lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
 }

@@ -145,7 +145,8 @@ class RequestChecksTest {
     void aRefusedRequestKeepsALockFileItDidNotCreate() throws Exception {
         ExportReport published = Lakehouse.export(lake, target);
         assertThrows(ExportException.class, () -> Lakehouse.export(lake, target, "marts"));
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(target.getParent()));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(target.getParent()));
         try (Connection c = Lakehouse.open(target, true)) {
             assertEquals(List.of(List.of(published.publishId())),
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));

@@ -40,7 +40,8 @@ class TargetFileSystemIT {
             assertNotEquals(0, r.exitCode(), r.stderr());
             assertOneLineNaming(r.stderr(), out.toString());
             assertEquals(published, publishId(target), "the published snapshot is untouched");
-            assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(out));
+            assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                    SnapshotAssertions.entries(out));
         } finally {
             run("chattr", "-i", out.toString());
         }
@@ -67,7 +68,8 @@ class TargetFileSystemIT {
         } finally {
             run("chattr", "-i", lockFile.toString());
         }
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(out));
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(out));
     }
 
     @Test
