@@ -11,24 +11,37 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * The CLI: {@code java -jar duckdb-serving-exporter-<version>-all.jar --source lakehouse.duckdb
- * --target analytics.duckdb [--schema serving]... [--wait 60] [--handoff 1s] [--json]}. Progress goes to
- * standard error, the JSON report to standard output.
+ * --target analytics.duckdb [--schema serving]... [--wait 60] [--handoff 1s] [--keep 2] [--keep-for 0]
+ * [--json]} publishes (no subcommand, so command lines written before the subcommands keep working);
+ * {@code history}, {@code rollback} and {@code prune} work on the kept generations ({@link Publications}).
+ * Progress goes to standard error, the JSON report to standard output.
  */
 @Command(name = "duckdb-serving-export", mixinStandardHelpOptions = true,
         versionProvider = ExportCommand.Version.class, sortOptions = false,
-        description = "Copies the serving schemas of a DuckDB lakehouse into a new file and publishes it over "
+        subcommands = {ExportCommand.HistoryCommand.class, ExportCommand.RollbackCommand.class,
+            ExportCommand.PruneCommand.class},
+        synopsisSubcommandLabel = "[history | rollback | prune]",
+        description = {"Copies the serving schemas of a DuckDB lakehouse into a new file and publishes it over "
                 + "the target with one atomic rename. Readers using jdbc:duckdb-serving: move to it at their "
                 + "next statement.",
-        exitCodeListHeading = "%nExit codes:%n",
+            "",
+            "Every publish is kept as a generation: a hard link (no copy) to the published file in "
+                + ".<target>.history/<publish id>.duckdb beside the target. After a publish, generations beyond "
+                + "both --keep and --keep-for are deleted, oldest first; the current one never is. The "
+                + "subcommands list them (history), make an earlier one current again (rollback) and delete "
+                + "them (prune); each has its own --help."},
+        exitCodeListHeading = "%nExit codes (publishing; rollback and prune use the same):%n",
         exitCodeList = {
             "0:the snapshot was published",
             "1:the export failed (I/O error, full disk, verification); the target is untouched",
@@ -42,12 +55,23 @@ public final class ExportCommand implements Callable<Integer> {
     /** {@link ExportRequest#DEFAULT_HANDOFF} as --help shows it (an annotation needs a constant). */
     static final String DEFAULT_HANDOFF = "1s";
 
-    @Option(names = "--source", required = true, paramLabel = "FILE",
-            description = "The lakehouse DuckDB file to read (opened read-only).")
+    /** {@link Publications#DEFAULT_KEEP} as --help shows it (an annotation needs a constant). */
+    static final String DEFAULT_KEEP = "2";
+    /** {@link Publications#DEFAULT_KEEP_FOR} as --help shows it. */
+    static final String DEFAULT_KEEP_FOR = "0";
+    static final String KEEP_DESCRIPTION = "Generations to keep, the current one included (at least 1). "
+            + "Default: ${DEFAULT-VALUE} (the current one and the one before it).";
+    static final String KEEP_FOR_DESCRIPTION = "Keep a generation at least this long after it stopped being "
+            + "current, even beyond --keep, so readers on other hosts of a shared file system (NFS) finish with "
+            + "it: 30m, 24h or ISO-8601 (PT24H); at most 87600h. Default: ${DEFAULT-VALUE}.";
+
+    // Required for publishing only: picocli would also demand them before a subcommand, so call() checks them.
+    @Option(names = "--source", paramLabel = "FILE",
+            description = "The lakehouse DuckDB file to read (opened read-only). Required.")
     Path source;
 
-    @Option(names = "--target", required = true, paramLabel = "FILE",
-            description = "The published snapshot, e.g. /data/analytics.duckdb; its directory must exist.")
+    @Option(names = "--target", paramLabel = "FILE",
+            description = "The published snapshot, e.g. /data/analytics.duckdb; its directory must exist. Required.")
     Path target;
 
     @Option(names = "--schema", paramLabel = "NAME",
@@ -79,6 +103,13 @@ public final class ExportCommand implements Callable<Integer> {
                     + "ISO-8601 (PT2S); 0 = publish at once; at most 10m. Default: ${DEFAULT-VALUE}.")
     Duration handoff;
 
+    @Option(names = "--keep", paramLabel = "N", defaultValue = DEFAULT_KEEP, description = KEEP_DESCRIPTION)
+    int keep;
+
+    @Option(names = "--keep-for", paramLabel = "DURATION", defaultValue = DEFAULT_KEEP_FOR,
+            converter = Durations.Converter.class, description = KEEP_FOR_DESCRIPTION)
+    Duration keepFor;
+
     @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
     boolean json;
 
@@ -99,7 +130,13 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
+        if (source == null || target == null) {
+            // What picocli says for a missing required option, with the usage help and exit code 2.
+            throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option"
+                    + (source == null && target == null ? "s: '--source=FILE', '--target=FILE'"
+                    : source == null ? ": '--source=FILE'" : ": '--target=FILE'")
+                    + " (to publish; or give a subcommand: history, rollback, prune)");
+        }
         ExportRequest request;
         // Every value check lives in ExportRequest, so the library API refuses the same requests.
         try {
@@ -111,31 +148,40 @@ public final class ExportCommand implements Callable<Integer> {
                     .threads(threads)
                     .memoryLimit(memoryLimit)
                     .handoff(handoff)
-                    .progress(line -> {
-                        if (!quiet) {
-                            err.println("duckdb-serving-export: " + line);
-                            err.flush();
-                        }
-                    })
+                    .keep(keep)
+                    .keepFor(keepFor)
+                    .progress(progress(spec, quiet))
                     .build();
         } catch (IllegalArgumentException e) {
-            return fail(ExportException.Reason.INVALID_REQUEST, e.getMessage());
+            return fail(spec, json, ExportException.Reason.INVALID_REQUEST, e.getMessage());
         }
         try {
             ExportReport report = new Exporter().export(request);
             if (json) {
-                printJson(reportJson(report));
+                printJson(spec, reportJson(report));
             }
             return 0;
         } catch (ExportException e) {
-            return fail(e.reason(), e.getMessage());
+            return fail(spec, json, e.reason(), e.getMessage());
         } catch (RuntimeException e) {
             // A bug or an unexpected library failure: still one line (and JSON), not a stack trace.
-            return fail(ExportException.Reason.FAILED, "unexpected " + e);
+            return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
         }
     }
 
-    private int fail(ExportException.Reason reason, String fullMessage) {
+    /** Progress lines on standard error, unless quiet. */
+    static Consumer<String> progress(CommandLine.Model.CommandSpec spec, boolean quiet) {
+        PrintWriter err = spec.commandLine().getErr();
+        return line -> {
+            if (!quiet) {
+                err.println("duckdb-serving-export: " + line);
+                err.flush();
+            }
+        };
+    }
+
+    static int fail(CommandLine.Model.CommandSpec spec, boolean json, ExportException.Reason reason,
+            String fullMessage) {
         // DuckDB's messages span lines ("LINE 1: ...", "Candidate bindings"): the cause stays one line.
         String message = oneLine(fullMessage);
         PrintWriter err = spec.commandLine().getErr();
@@ -147,7 +193,7 @@ public final class ExportCommand implements Callable<Integer> {
             node.put("reason", reason.name());
             node.put("exit_code", reason.exitCode());
             node.put("error", message);
-            printJson(node);
+            printJson(spec, node);
         }
         return reason.exitCode();
     }
@@ -180,12 +226,74 @@ public final class ExportCommand implements Callable<Integer> {
         if (report.handoffSkipped() != null) {
             node.put("handoff_skipped", report.handoffSkipped());
         }
+        node.put("generation_kept", report.generationKept() == null ? null : report.generationKept().toString());
+        if (report.historySkipped() != null) {
+            node.put("history_skipped", report.historySkipped());
+        }
+        ArrayNode pruned = node.putArray("generations_pruned");
+        report.generationsPruned().forEach(pruned::add);
         ArrayNode leftovers = node.putArray("leftovers_removed");
         report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
         return node;
     }
 
-    private void printJson(ObjectNode node) {
+    static ObjectNode historyJson(Path target, Path directory, List<Generation> generations) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("status", "ok");
+        node.put("target", target.toString());
+        node.put("history_directory", directory.toString());
+        node.put("current", generations.stream().filter(Generation::isCurrent).map(Generation::publishId)
+                .findFirst().orElse(null));
+        ArrayNode list = node.putArray("generations");
+        for (Generation g : generations) {
+            ObjectNode n = list.addObject();
+            n.put("publish_id", g.publishId());
+            n.put("current", g.isCurrent());
+            n.put("published_at", g.publishedAt() == null ? null : g.publishedAt().toString());
+            n.put("not_current_since", g.notCurrentSince() == null ? null : g.notCurrentSince().toString());
+            n.put("source", g.source());
+            if (g.totalRows() >= 0) {
+                n.put("total_rows", g.totalRows());
+            } else {
+                n.putNull("total_rows");
+            }
+            n.put("bytes", g.bytes());
+            n.put("file", g.file().toString());
+            if (g.problem() != null) {
+                n.put("problem", g.problem());
+            }
+        }
+        return node;
+    }
+
+    static ObjectNode rollbackJson(RollbackReport report) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("status", "ok");
+        node.put("target", report.target().toString());
+        node.put("from_publish_id", report.fromPublishId());
+        node.put("to_publish_id", report.toPublishId());
+        node.put("file", report.file().toString());
+        node.put("changed", report.changed());
+        node.put("duration_ms", report.duration().toMillis());
+        ArrayNode leftovers = node.putArray("leftovers_removed");
+        report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
+        return node;
+    }
+
+    static ObjectNode pruneJson(PruneReport report) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("status", "ok");
+        node.put("target", report.target().toString());
+        ArrayNode kept = node.putArray("kept");
+        report.kept().forEach(kept::add);
+        ArrayNode pruned = node.putArray("pruned");
+        report.pruned().forEach(pruned::add);
+        ArrayNode leftovers = node.putArray("leftovers_removed");
+        report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
+        return node;
+    }
+
+    static void printJson(CommandLine.Model.CommandSpec spec, ObjectNode node) {
         PrintWriter out = spec.commandLine().getOut();
         try {
             out.println(MAPPER.writeValueAsString(node));
@@ -193,6 +301,196 @@ public final class ExportCommand implements Callable<Integer> {
             throw new IllegalStateException("cannot write the JSON report", e);
         }
         out.flush();
+    }
+
+    private static final String WAIT_DESCRIPTION = "How long to wait for another exporter of the same target "
+            + "(at most " + MAX_WAIT_SECONDS + " = 366 days). Default: ${DEFAULT-VALUE}.";
+
+    /** {@code history --target T [--json]}: the kept generations, oldest publish first. */
+    @Command(name = "history", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Lists the kept generations of the target, oldest publish first: publish id, time, "
+                    + "rows, size, when each stopped being current, source; * marks the current one (the target's "
+                    + "file is that generation's file). Reads only: takes no lock and works while an export runs.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:listed (maybe none)",
+                "1:the history directory could not be read",
+                "2:invalid arguments (target directory)"})
+    static final class HistoryCommand implements Callable<Integer> {
+
+        @Option(names = "--target", required = true, paramLabel = "FILE",
+                description = "The published snapshot, e.g. /data/analytics.duckdb.")
+        Path target;
+
+        @Option(names = "--json", description = "Print the list as JSON on standard output (also on failure).")
+        boolean json;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Publications publications = Publications.of(target);
+            List<Generation> generations;
+            try {
+                generations = publications.history();
+            } catch (ExportException e) {
+                return fail(spec, json, e.reason(), e.getMessage());
+            } catch (RuntimeException e) {
+                return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
+            }
+            if (json) {
+                printJson(spec, historyJson(publications.target(), publications.historyDirectory(), generations));
+            } else {
+                PrintWriter out = spec.commandLine().getOut();
+                out.print(historyTable(publications, generations));
+                out.flush();
+            }
+            return 0;
+        }
+    }
+
+    static String historyTable(Publications publications, List<Generation> generations) {
+        StringBuilder text = new StringBuilder();
+        if (generations.isEmpty()) {
+            return text.append("no generations of ").append(publications.target()).append(" are kept in ")
+                    .append(publications.historyDirectory()).append('\n').toString();
+        }
+        text.append("generations of ").append(publications.target()).append(" kept in ")
+                .append(publications.historyDirectory()).append(" (oldest first, * = current):\n");
+        String format = "%1s %-23s  %-27s  %13s  %15s  %-27s  %s%n";
+        text.append(String.format(Locale.ROOT, format, "", "PUBLISH ID", "PUBLISHED AT", "ROWS", "BYTES",
+                "NOT CURRENT SINCE", "SOURCE"));
+        for (Generation g : generations) {
+            text.append(String.format(Locale.ROOT, format, g.isCurrent() ? "*" : "", g.publishId(),
+                    g.publishedAt() == null ? "?" : g.publishedAt(),
+                    g.totalRows() < 0 ? "?" : String.format(Locale.ROOT, "%,d", g.totalRows()),
+                    String.format(Locale.ROOT, "%,d", g.bytes()),
+                    g.notCurrentSince() == null ? (g.isCurrent() ? "-" : "?") : g.notCurrentSince(),
+                    g.problem() == null ? g.source() : "cannot be read: " + g.problem()));
+        }
+        if (generations.stream().noneMatch(Generation::isCurrent)) {
+            text.append("the target is none of them (published before generations were kept, or replaced by "
+                    + "something else than this exporter)\n");
+        }
+        return text.toString();
+    }
+
+    /** {@code rollback --target T [--to PUBLISH_ID]}: one atomic rename of a hard link to a kept generation. */
+    @Command(name = "rollback", mixinStandardHelpOptions = true, versionProvider = Version.class,
+            sortOptions = false,
+            description = "Makes the generation published just before the current one (or the one given with "
+                    + "--to) current again with one atomic rename of a new hard link to it over the target, under "
+                    + "the target's lock: nothing is copied, and readers using jdbc:duckdb-serving: move to it at "
+                    + "their next statement. Killed at any instant, the target is the old or the new generation; "
+                    + "the next run removes what a killed one left.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:the generation is current (also when it already was)",
+                "1:the rollback failed (I/O error, the generation cannot be read); the target is untouched",
+                "2:invalid arguments or request (unknown publish id, nothing older kept, target directory); "
+                    + "the target is untouched",
+                "4:another exporter held the target's lock file for longer than --wait",
+                "5:the generation is current, but the directory could not be fsynced (not yet durable)"})
+    static final class RollbackCommand implements Callable<Integer> {
+
+        @Option(names = "--target", required = true, paramLabel = "FILE",
+                description = "The published snapshot, e.g. /data/analytics.duckdb.")
+        Path target;
+
+        @Option(names = "--to", paramLabel = "PUBLISH_ID",
+                description = "The generation to make current, as 'history' lists it. Default: the one published "
+                        + "just before the current one.")
+        String to;
+
+        @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = WAIT_DESCRIPTION)
+        long waitSeconds;
+
+        @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
+        boolean json;
+
+        @Option(names = {"-q", "--quiet"}, description = "No progress lines on standard error (errors still appear).")
+        boolean quiet;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                Publications publications = Publications.of(target)
+                        .waitTimeout(Duration.ofSeconds(waitSeconds))
+                        .progress(progress(spec, quiet));
+                RollbackReport report = publications.rollback(to);
+                if (json) {
+                    printJson(spec, rollbackJson(report));
+                }
+                return 0;
+            } catch (IllegalArgumentException e) {
+                return fail(spec, json, ExportException.Reason.INVALID_REQUEST, e.getMessage());
+            } catch (ExportException e) {
+                return fail(spec, json, e.reason(), e.getMessage());
+            } catch (RuntimeException e) {
+                return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
+            }
+        }
+    }
+
+    /** {@code prune --target T [--keep N] [--keep-for DURATION]}: the deletion policy, run by hand. */
+    @Command(name = "prune", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+            description = "Deletes the kept generations beyond both --keep and --keep-for, oldest first, under the "
+                    + "target's lock; the current one never. Generations count from the one current most recently. "
+                    + "Every publish does the same with its own --keep and --keep-for.",
+            exitCodeListHeading = "%nExit codes:%n",
+            exitCodeList = {
+                "0:pruned (maybe nothing)",
+                "1:the prune failed (I/O error); the next run goes on from where it stopped",
+                "2:invalid arguments (--keep, --keep-for, target directory)",
+                "4:another exporter held the target's lock file for longer than --wait"})
+    static final class PruneCommand implements Callable<Integer> {
+
+        @Option(names = "--target", required = true, paramLabel = "FILE",
+                description = "The published snapshot, e.g. /data/analytics.duckdb.")
+        Path target;
+
+        @Option(names = "--keep", paramLabel = "N", defaultValue = DEFAULT_KEEP, description = KEEP_DESCRIPTION)
+        int keep;
+
+        @Option(names = "--keep-for", paramLabel = "DURATION", defaultValue = DEFAULT_KEEP_FOR,
+                converter = Durations.Converter.class, description = KEEP_FOR_DESCRIPTION)
+        Duration keepFor;
+
+        @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = WAIT_DESCRIPTION)
+        long waitSeconds;
+
+        @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
+        boolean json;
+
+        @Option(names = {"-q", "--quiet"}, description = "No progress lines on standard error (errors still appear).")
+        boolean quiet;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                Publications publications = Publications.of(target)
+                        .waitTimeout(Duration.ofSeconds(waitSeconds))
+                        .progress(progress(spec, quiet));
+                PruneReport report = publications.prune(keep, keepFor);
+                if (json) {
+                    printJson(spec, pruneJson(report));
+                }
+                return 0;
+            } catch (IllegalArgumentException e) {
+                return fail(spec, json, ExportException.Reason.INVALID_REQUEST, e.getMessage());
+            } catch (ExportException e) {
+                return fail(spec, json, e.reason(), e.getMessage());
+            } catch (RuntimeException e) {
+                return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
+            }
+        }
     }
 
     /** The version filtered into version.properties at build time. */

@@ -52,6 +52,12 @@ class ExportCommandIT {
         assertEquals(target.toString(), report.get("target").asText());
         assertEquals("serving.events", report.get("tables").get(0).get("table").asText());
         assertTrue(r.stderr().contains("copied view serving.events: 2,000 rows"), r.stderr());
+        String generation = dir.resolve(".analytics.duckdb.history/" + report.get("publish_id").asText() + ".duckdb")
+                .toString();
+        assertEquals(generation, report.get("generation_kept").asText(), "today's command line keeps a generation");
+        assertEquals(0, report.get("generations_pruned").size());
+        assertTrue(r.stderr().contains("kept generation " + report.get("publish_id").asText() + " as " + generation),
+                r.stderr());
         try (Connection c = Lakehouse.open(target, true)) {
             assertEquals(List.of(List.of(report.get("publish_id").asText())),
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));

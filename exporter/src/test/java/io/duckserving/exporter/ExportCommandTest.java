@@ -1,8 +1,11 @@
 package io.duckserving.exporter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +15,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The CLI's error lines and option checks. */
+/** The CLI's error lines, option checks and subcommands. */
 class ExportCommandTest {
 
     @TempDir
@@ -130,6 +134,172 @@ class ExportCommandTest {
         assertRefused(runCli(concat(base, "--handoff", "11m")), "--handoff", "10 minutes", "11m");
         assertRefused(runCli(concat(base, "--handoff", "-1s")), "--handoff", "negative");
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
+    }
+
+    @Test
+    void cliParsesTheSubcommandsAndPublishesWithoutOne() {
+        CommandLine.ParseResult history = new CommandLine(new ExportCommand()).parseArgs("history", "--target",
+                "a.duckdb", "--json");
+        ExportCommand.HistoryCommand h = (ExportCommand.HistoryCommand) history.subcommand().commandSpec().userObject();
+        assertEquals(Path.of("a.duckdb"), h.target);
+        assertTrue(h.json);
+
+        CommandLine.ParseResult rollback = new CommandLine(new ExportCommand()).parseArgs("rollback", "--target",
+                "a.duckdb", "--to", "20250301T120000Z-3f9a1c", "--wait", "5", "-q");
+        ExportCommand.RollbackCommand r = (ExportCommand.RollbackCommand) rollback.subcommand().commandSpec()
+                .userObject();
+        assertEquals("20250301T120000Z-3f9a1c", r.to);
+        assertEquals(5, r.waitSeconds);
+        assertTrue(r.quiet);
+        ExportCommand.RollbackCommand previous = (ExportCommand.RollbackCommand) new CommandLine(new ExportCommand())
+                .parseArgs("rollback", "--target", "a.duckdb").subcommand().commandSpec().userObject();
+        assertEquals(null, previous.to, "no --to: the previous generation");
+        assertEquals(60, previous.waitSeconds);
+
+        CommandLine.ParseResult prune = new CommandLine(new ExportCommand()).parseArgs("prune", "--target",
+                "a.duckdb", "--keep", "3", "--keep-for", "1h");
+        ExportCommand.PruneCommand p = (ExportCommand.PruneCommand) prune.subcommand().commandSpec().userObject();
+        assertEquals(3, p.keep);
+        assertEquals(Duration.ofHours(1), p.keepFor);
+        ExportCommand.PruneCommand pruneDefaults = (ExportCommand.PruneCommand) new CommandLine(new ExportCommand())
+                .parseArgs("prune", "--target", "a.duckdb").subcommand().commandSpec().userObject();
+        assertEquals(Publications.DEFAULT_KEEP, pruneDefaults.keep);
+        assertEquals(Publications.DEFAULT_KEEP_FOR, pruneDefaults.keepFor);
+
+        ExportCommand publish = new ExportCommand();
+        CommandLine.ParseResult old = new CommandLine(publish).parseArgs("--source", "lake.duckdb", "--target",
+                "a.duckdb", "--keep", "4", "--keep-for", "PT30M");
+        assertFalse(old.hasSubcommand(), "today's command lines publish, as before");
+        assertEquals(4, publish.keep);
+        assertEquals(Duration.ofMinutes(30), publish.keepFor);
+        assertEquals(Publications.DEFAULT_KEEP, parse().keep);
+        assertEquals(Publications.DEFAULT_KEEP_FOR, parse().keepFor);
+        assertEquals(Integer.toString(Publications.DEFAULT_KEEP), ExportCommand.DEFAULT_KEEP);
+        assertEquals(Durations.format(Publications.DEFAULT_KEEP_FOR), ExportCommand.DEFAULT_KEEP_FOR);
+
+        String help = new CommandLine(new ExportCommand()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+        assertTrue(help.contains("--keep=N") && help.contains("Default: 2 (the current one")
+                && help.contains("--keep-for=DURATION") && help.contains("history") && help.contains("rollback")
+                && help.contains("prune"), help);
+    }
+
+    @Test
+    void cliWithoutSourceOrSubcommandSaysWhatIsMissing() {
+        CliOutput r = runCliWithOutput("--target", dir.resolve("analytics.duckdb").toString());
+        assertEquals(2, r.exitCode(), r.stderr());
+        assertTrue(r.stderr().startsWith("Missing required option: '--source=FILE' (to publish; or give a "
+                + "subcommand: history, rollback, prune)"), r.stderr());
+    }
+
+    @Test
+    void cliPublishesWithTheOldCommandLineThenListsRollsBackAndPrunes() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        String target = dir.resolve("analytics.duckdb").toString();
+        List<JsonNode> publishes = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            CliOutput r = runCliWithOutput("--source", lake.toString(), "--target", target, "--keep", "3",
+                    "--handoff", "0", "--json", "--quiet");
+            assertEquals(0, r.exitCode(), r.stderr());
+            publishes.add(JSON.readTree(r.stdout()));
+        }
+        JsonNode last = publishes.get(4);
+        String history = dir.resolve(".analytics.duckdb.history").toString();
+        assertEquals(history + "/" + last.get("publish_id").asText() + ".duckdb", last.get("generation_kept").asText());
+        assertEquals(List.of(publishes.get(1).get("publish_id").asText()), texts(last.get("generations_pruned")));
+        assertFalse(last.has("history_skipped"), last.toString());
+
+        CliOutput listed = runCliWithOutput("history", "--target", target, "--json");
+        assertEquals(0, listed.exitCode(), listed.stderr());
+        JsonNode list = JSON.readTree(listed.stdout());
+        assertEquals(List.of(id(publishes, 2), id(publishes, 3), id(publishes, 4)),
+                texts(list.get("generations"), "publish_id"));
+        assertEquals(List.of("false", "false", "true"), texts(list.get("generations"), "current"));
+        assertEquals(id(publishes, 4), list.get("current").asText());
+        JsonNode newest = list.get("generations").get(2);
+        assertEquals(last.get("published_at").asText(), newest.get("published_at").asText());
+        assertEquals(last.get("total_rows").asLong(), newest.get("total_rows").asLong());
+        assertEquals(last.get("bytes").asLong(), newest.get("bytes").asLong());
+        assertEquals(lake.toString(), newest.get("source").asText());
+        assertTrue(newest.get("not_current_since").isNull());
+        assertFalse(list.get("generations").get(1).get("not_current_since").isNull());
+
+        CliOutput rolled = runCliWithOutput("rollback", "--target", target, "--json");
+        assertEquals(0, rolled.exitCode(), rolled.stderr());
+        JsonNode rollback = JSON.readTree(rolled.stdout());
+        assertEquals(id(publishes, 4), rollback.get("from_publish_id").asText());
+        assertEquals(id(publishes, 3), rollback.get("to_publish_id").asText());
+        assertTrue(rollback.get("changed").asBoolean());
+        assertTrue(rolled.stderr().contains("duckdb-serving-export: rolled back " + target + " to "
+                + id(publishes, 3)), rolled.stderr());
+        String table = runCliWithOutput("history", "--target", target).stdout();
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("* " + id(publishes, 3))), table);
+        assertEquals(1, table.lines().filter(l -> l.startsWith("* ")).count(), table);
+
+        CliOutput unknown = runCliWithOutput("rollback", "--target", target, "--to", id(publishes, 0), "--json");
+        assertEquals(2, unknown.exitCode(), unknown.stderr());
+        assertEquals(1, unknown.stderr().strip().lines().count(), unknown.stderr());
+        assertTrue(unknown.stderr().contains("error: no generation " + id(publishes, 0) + " of " + target
+                + " is kept in " + history), unknown.stderr());
+        assertEquals("INVALID_REQUEST", JSON.readTree(unknown.stdout()).get("reason").asText());
+        try (Connection c = Lakehouse.open(Path.of(target), true)) {
+            assertEquals(List.of(List.of(id(publishes, 3))),
+                    Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"), "the target is untouched");
+        }
+
+        CliOutput pruned = runCliWithOutput("prune", "--target", target, "--keep", "1", "--json", "--quiet");
+        assertEquals(0, pruned.exitCode(), pruned.stderr());
+        JsonNode prune = JSON.readTree(pruned.stdout());
+        assertEquals(List.of(id(publishes, 3)), texts(prune.get("kept")));
+        assertEquals(List.of(id(publishes, 2), id(publishes, 4)), texts(prune.get("pruned")), "oldest first");
+        assertEquals("", pruned.stderr());
+    }
+
+    @Test
+    void cliRefusesKeepBelowOneAndAKeepForThatIsNoDurationNamingTheOption() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        String target = dir.resolve("analytics.duckdb").toString();
+        assertRefused(runCli("--source", lake.toString(), "--target", target, "--keep", "0"), "--keep",
+                "at least 1");
+        assertRefused(runCli("prune", "--target", target, "--keep", "0"), "--keep", "at least 1");
+        assertRefused(runCli("prune", "--target", target, "--keep-for", "-1s"), "--keep-for", "-1s");
+        CliOutput junk = runCliWithOutput("prune", "--target", target, "--keep-for", "a week");
+        assertEquals(2, junk.exitCode(), junk.stderr());
+        assertTrue(junk.stderr().startsWith("Invalid value for option '--keep-for': 'a week' is not a duration"),
+                junk.stderr());
+        assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
+    }
+
+    private static String id(List<JsonNode> reports, int i) {
+        return reports.get(i).get("publish_id").asText();
+    }
+
+    private static List<String> texts(JsonNode array, String... field) {
+        List<String> texts = new ArrayList<>();
+        array.forEach(n -> texts.add((field.length == 0 ? n : n.get(field[0])).asText()));
+        return texts;
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private record CliOutput(int exitCode, String stdout, String stderr) {
+    }
+
+    private static CliOutput runCliWithOutput(String... args) {
+        PrintStream savedOut = System.out;
+        PrintStream savedErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = ExportCommand.run(args);
+            return new CliOutput(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(savedOut);
+            System.setErr(savedErr);
+        }
     }
 
     private static ExportCommand parse(String... args) {
