@@ -15,6 +15,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -237,10 +238,15 @@ final class History {
         }
     }
 
-    /** Records that the generation stopped being current at {@code at}: written whole, then renamed. */
+    /**
+     * Records that the generation stopped being current at {@code at}, rounded up to microseconds
+     * (the precision of published_at): written whole, then renamed.
+     */
     void markNotCurrent(String publishId, Instant at) throws IOException {
+        Instant micros = at.truncatedTo(ChronoUnit.MICROS);
+        Instant mark = micros.equals(at) ? at : micros.plus(1, ChronoUnit.MICROS);
         Path temp = retiredTemp(publishId);
-        Files.writeString(temp, at + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(temp, mark + "\n", StandardCharsets.US_ASCII);
         Files.move(temp, retiredMark(publishId), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
