@@ -75,10 +75,12 @@ public final class Exporter {
         List<Path> leftovers = new ArrayList<>(publisher.removeLeftovers());
         History history = new History(target);
         String historySkipped = null;
+        boolean historyReadable = true;
         String previous = null;
         try {
             previous = history.reconcile(Instant.now(), request.progress(), leftovers).currentId();
         } catch (IOException e) {
+            historyReadable = false;
             historySkipped = "cannot read the history directory " + history.directory() + ": " + e;
         }
         for (Path leftover : leftovers) {
@@ -108,7 +110,8 @@ public final class Exporter {
             renamed = true;
             publisher.removeHandoffLink(publishId, request.progress());
             publisher.discard(publishId);
-            Kept kept = historySkipped == null ? keep(request, history, publishId, previous) : Kept.NONE;
+            Kept kept = historyReadable ? keep(request, history, publishId, historySkipped == null, previous)
+                    : Kept.NONE;
             Map<String, Long> rows = new LinkedHashMap<>();
             published.tables().forEach(t -> rows.put(t.qualifiedName(), t.rows()));
             ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
@@ -137,19 +140,23 @@ public final class Exporter {
     }
 
     /**
-     * After the rename: the pending link becomes the current generation, the previous one is marked
-     * as no longer current, and the deletion policy runs. None of this can undo the publish, so a
-     * failure is told and left to the next run under the lock, which puts the history right.
+     * After the rename: the pending link (if it was made) becomes the current generation, the
+     * previous one is marked as no longer current, and the deletion policy runs. None of this can
+     * undo the publish, so a failure is told and left to the next run under the lock, which puts
+     * the history right.
      */
-    private static Kept keep(ExportRequest request, History history, String publishId, String previous) {
+    private static Kept keep(ExportRequest request, History history, String publishId, boolean linked,
+            String previous) {
         Consumer<String> progress = request.progress();
         Path file = null;
-        try {
-            file = history.promote(publishId);
-            progress.accept("kept generation " + publishId + " as " + file);
-        } catch (IOException e) {
-            progress.accept("published, but cannot rename " + history.pending(publishId) + " to "
-                    + history.file(publishId) + ": " + e + "; the next run does");
+        if (linked) {
+            try {
+                file = history.promote(publishId);
+                progress.accept("kept generation " + publishId + " as " + file);
+            } catch (IOException e) {
+                progress.accept("published, but cannot rename " + history.pending(publishId) + " to "
+                        + history.file(publishId) + ": " + e + "; the next run does");
+            }
         }
         if (previous != null) {
             try {

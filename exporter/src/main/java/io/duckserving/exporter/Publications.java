@@ -194,6 +194,7 @@ public final class Publications {
                     + "may bring back the previous generation: check the file system, then run the rollback again",
                     e.getCause());
         }
+        progress.accept("renamed " + link + " over " + target);
         String from = current == null ? null : current.publishId();
         if (from != null) {
             try {
