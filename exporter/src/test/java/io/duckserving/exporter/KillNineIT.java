@@ -3,8 +3,10 @@ package io.duckserving.exporter;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -58,6 +60,7 @@ class KillNineIT {
         long fullRunMillis = (System.nanoTime() - start) / 1_000_000;
         long writeMillis = Math.max(50, (System.nanoTime() - tempSeen) / 1_000_000);
 
+        String lastId;
         Reader reader = new Reader(target);
         Thread readerThread = new Thread(reader, "snapshot-reader");
         readerThread.start();
@@ -88,8 +91,9 @@ class KillNineIT {
                     killedWithTempFileOnDisk++;
                 }
             }
-            assertEquals(0, ChildJvm.runExporter(60, args.toArray(String[]::new)).exitCode(),
-                    "the run after the kills succeeds");
+            ChildJvm.Result last = ChildJvm.runExporter(60, concat(args, "--json"));
+            assertEquals(0, last.exitCode(), "the run after the kills succeeds");
+            lastId = new ObjectMapper().readTree(last.stdout()).get("publish_id").asText();
             reader.awaitQueriesAfter(reader.queries.get() + 5);
         } finally {
             reader.stop.set(true);
@@ -100,9 +104,24 @@ class KillNineIT {
         assertTrue(reader.queries.get() > 50, "the reader ran throughout: " + reader.queries.get() + " queries");
         assertTrue(killedWithTempFileOnDisk > 0, "some kills landed while the snapshot was being written");
         assertTrue(reader.publishIds.size() >= 2, "the reader saw new snapshots arrive: " + reader.publishIds);
-        assertEquals(List.of("analytics.duckdb", "analytics.duckdb.lock"), SnapshotAssertions.entries(pub),
-                "the last run removed every leftover (" + killedWithTempFileOnDisk + " kills mid-write, "
-                        + completed + " runs finished before their kill)");
+        assertEquals(List.of(".analytics.duckdb.history", "analytics.duckdb", "analytics.duckdb.lock"),
+                SnapshotAssertions.entries(pub), "the last run removed every leftover (" + killedWithTempFileOnDisk
+                        + " kills mid-write, " + completed + " runs finished before their kill)");
+        // Whatever the kills left in the history, the last run put it right: the default keeps two generations,
+        // the current one (the last publish, the target's inode) and the one current before it, with its mark.
+        List<String> history = SnapshotAssertions.entries(pub.resolve(".analytics.duckdb.history"));
+        assertEquals(3, history.size(), history.toString());
+        assertTrue(history.contains(lastId + ".duckdb") && history.stream().filter(n -> n.endsWith(".duckdb")).count()
+                == 2 && history.stream().filter(n -> n.endsWith(".retired")).count() == 1
+                && !history.contains(lastId + ".retired"), history.toString());
+        assertEquals(Files.readAttributes(target, BasicFileAttributes.class).fileKey(), Files.readAttributes(
+                pub.resolve(".analytics.duckdb.history/" + lastId + ".duckdb"), BasicFileAttributes.class).fileKey());
+    }
+
+    private static String[] concat(List<String> args, String... more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     /** Polls until the exporter's temporary file appears (or the exporter ends); returns System.nanoTime() then. */
