@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /**
- * Durations as the CLI takes them ({@code --handoff}, later {@code --keep-for}): {@code 0}, a
+ * Durations as the CLI takes them ({@code --handoff}, {@code --keep-for}): {@code 0}, a
  * whole number with a unit, {@code 500ms}, {@code 2s}, {@code 1m}, {@code 1h}, or ISO-8601,
  * {@code PT2S}, {@code PT0.5S}. A bare number other than 0 is refused: "5" could mean seconds
  * or minutes, and a wrong guess is silent. A sign is read ({@code -1s} is negative), so that the

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The one parser of the CLI's duration options (--handoff now, --keep-for later). */
+/** The one parser of the CLI's duration options (--handoff, --keep-for). */
 class DurationsTest {
 
     @Test
