@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Set;
+import javax.management.ObjectName;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -18,6 +21,11 @@ import org.junit.jupiter.api.io.TempDir;
  * again at the next connect.
  */
 class UnusedPathIT {
+    private static Set<ObjectName> metricsBeans(Path path) throws Exception {
+        return ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName(
+                "io.duckserving:type=SnapshotRegistry,path=" + ObjectName.quote(path.toString()) + ",*"), null);
+    }
+
     @TempDir
     Path dir;
 
@@ -30,9 +38,11 @@ class UnusedPathIT {
             assertEquals(1, SnapshotFiles.readVersion(c));
             assertTrue(EngineTestAccess.isKnown(known));
             assertFalse(SnapshotFiles.openFiles(dir).isEmpty(), "the snapshot's file is open while in use");
+            assertEquals(1, metricsBeans(known).size(), "its MBean is registered while it is used");
         }
         Poll.until(Duration.ofSeconds(20), "the unused path's snapshot closes and its registry goes away",
                 () -> !EngineTestAccess.isKnown(known) && SnapshotFiles.openFiles(dir).isEmpty());
+        assertEquals(Set.of(), metricsBeans(known), "and its MBean with it");
 
         SnapshotFiles.publish(target, 2);
         try (Connection c = DriverManager.getConnection(SnapshotFiles.url(target))) {

@@ -47,6 +47,11 @@ public final class Snapshot {
     private final Path spillDirectory;
     private final AtomicInteger references = new AtomicInteger(1);
     private volatile boolean retired;
+    private volatile boolean closed;
+    /** The exporter's publish this file holds, or null: read once, when it opens. */
+    volatile Publication publication;
+    /** How long its open took, for metrics and the swap event. */
+    volatile long openNanos = -1;
     /** What the warm-up ran on this snapshot before it became current. */
     volatile WarmUp.Report warmUp = WarmUp.Report.NONE;
 
@@ -151,11 +156,12 @@ public final class Snapshot {
                 closeQuietly(root, spill);
                 throw e;
             }
-            if (before.equals(after) && before.equals(opened)) {
-                return new Snapshot(id, published, before, started, root, spill);
-            }
-            if (attempt == OPEN_ATTEMPTS) {
-                return new Snapshot(id, published, null, started, root, spill);
+            if (before.equals(after) && before.equals(opened) || attempt == OPEN_ATTEMPTS) {
+                Snapshot snapshot = new Snapshot(id, published, before.equals(after) && before.equals(opened) ? before
+                        : null, started, root, spill);
+                snapshot.publication = Publication.read(root);
+                snapshot.openNanos = System.nanoTime() - started;
+                return snapshot;
             }
             closeQuietly(root, spill);
         }
@@ -242,8 +248,14 @@ public final class Snapshot {
 
     void release() {
         if (references.decrementAndGet() == 0) {
+            closed = true;
             closeQuietly(root, spillDirectory);
         }
+    }
+
+    /** Whether its DuckDB database has closed (the last user let go). */
+    boolean isClosed() {
+        return closed;
     }
 
     /** Called once by the registry when a newer snapshot replaces this one; drops the registry's reference. */

@@ -131,6 +131,9 @@ public final class SnapshotBinding implements SnapshotUser {
      */
     public <T> T run(boolean execution, Work<T> work) throws SQLException {
         SnapshotSession s = enter(execution);
+        if (execution) {
+            registry.countStatement();
+        }
         try {
             return work.on(s);
         } catch (SQLException e) {

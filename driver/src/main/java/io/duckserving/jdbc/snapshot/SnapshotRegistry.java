@@ -64,6 +64,9 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     private final String handoffPrefix;
     private final Environment env;
     private final Set<SnapshotUser> users = ConcurrentHashMap.newKeySet();
+    /** Every snapshot this registry opened that may still be open, for the metrics. */
+    private final Set<Snapshot> opened = ConcurrentHashMap.newKeySet();
+    final RegistryMetrics metrics = new RegistryMetrics(this);
     private volatile Snapshot current;
     private volatile long nextCheckNanos;
     /** The published file that last failed to open, so it is not retried on every statement. */
@@ -97,7 +100,11 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     /** The registry of {@code key}, with {@code user} registered in it. */
     static SnapshotRegistry register(SnapshotKey key, SnapshotUser user) {
         while (true) {
-            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> new SnapshotRegistry(k, Environment.REAL));
+            SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> {
+                SnapshotRegistry created = new SnapshotRegistry(k, Environment.REAL);
+                created.metrics.register(k);
+                return created;
+            });
             if (registry.add(user)) {
                 return registry;
             }
@@ -117,6 +124,50 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
 
     Path path() {
         return path;
+    }
+
+    SnapshotKey key() {
+        return key;
+    }
+
+    OpenFailure failure() {
+        return failure;
+    }
+
+    int connections() {
+        return users.size();
+    }
+
+    int openSnapshots() {
+        opened.removeIf(Snapshot::isClosed);
+        return opened.size();
+    }
+
+    boolean isServingNewestFile() {
+        Snapshot s = current;
+        return s != null && s.isFileOf(env.stat(path));
+    }
+
+    /** Counts an execution for the metrics: the only thing statements pay for them. */
+    void countStatement() {
+        metrics.statements.increment();
+    }
+
+    /** What a health check needs to know about {@code path} in this JVM, or null if nobody follows it. */
+    static ServingStatus statusOf(Path path) {
+        for (SnapshotRegistry r : REGISTRIES.values()) {
+            if (r.path.equals(path)) {
+                Snapshot s = r.current;
+                OpenFailure f = r.failure;
+                RegistryMetrics m = r.metrics;
+                long age = m.getSnapshotAgeMillis();
+                return new ServingStatus(path, s != null, r.isServingNewestFile(), m.getCurrentPublishId(),
+                        m.publishedAt(), age < 0 ? null : java.time.Duration.ofMillis(age),
+                        f == null ? null : f.message,
+                        f == null ? null : java.time.Duration.ofNanos(System.nanoTime() - f.firstFailureNanos));
+            }
+        }
+        return null;
     }
 
     /** The current snapshot, without looking at the path. */
@@ -485,6 +536,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             throw e;
         }
         p.openNanos = env.nanoTime() - started;
+        this.opened.add(opened);
         boolean first;
         synchronized (this) {
             if (closed || p.discarded) {
@@ -557,6 +609,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         Snapshot old = current;
         current = opened;
         failure = null;
+        recordSwap(p, old, opened);
         if (isPublished) {
             replacedSinceNanos = null;
         } // else: already replaced too, and the lag bound keeps counting from the first notice
@@ -568,6 +621,29 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             }
         }
         return true;
+    }
+
+    private void recordSwap(Preparation p, Snapshot old, Snapshot installed) {
+        metrics.currentSinceMillis = System.currentTimeMillis();
+        metrics.lastOpenNanos = p.openNanos;
+        WarmUp.Report warm = installed.warmUp;
+        metrics.lastWarmUpNanos = warm.nanos();
+        if (old == null) {
+            return;
+        }
+        metrics.swaps.incrementAndGet();
+        SnapshotEvents.Swap event = new SnapshotEvents.Swap();
+        if (event.shouldCommit()) {
+            event.path = path.toString();
+            event.fromFileKey = String.valueOf(old.fileKey);
+            event.toFileKey = String.valueOf(installed.fileKey);
+            event.publishId = installed.publication == null ? null : installed.publication.publishId();
+            event.openNanos = p.openNanos;
+            event.warmUpNanos = warm.nanos();
+            event.warmUpStatements = warm.ran().size();
+            event.handedOff = p.handoff;
+            event.commit();
+        }
     }
 
     /** Gives {@code p} up (with this registry's monitor held): its snapshot, if open and not current, closes. */
@@ -593,6 +669,14 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             OpenFailure known = failure;
             OpenFailure f = OpenFailure.after(known, published, e, env.nanoTime(), retryNanos);
             failure = f;
+            metrics.failedOpens.incrementAndGet();
+            SnapshotEvents.FailedOpen event = new SnapshotEvents.FailedOpen();
+            if (event.shouldCommit()) {
+                event.path = path.toString();
+                event.fileKey = published == null ? null : String.valueOf(published.fileKey());
+                event.cause = f.message;
+                event.commit();
+            }
             if (known == null || !known.message.equals(f.message)) {
                 LOG.warning(() -> (kept == null ? "Cannot open " : "Keeping " + kept + ": cannot open the file now at ")
                         + path + ": " + f.message);
@@ -643,6 +727,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             }
             closed = true;
             REGISTRIES.remove(key, this);
+            metrics.unregister();
             if (poller != null) {
                 poller.cancel(false);
             }
