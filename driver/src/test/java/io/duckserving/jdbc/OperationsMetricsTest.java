@@ -102,6 +102,26 @@ class OperationsMetricsTest extends PublishedSnapshotTest {
         }
     }
 
+    /** The README's Prometheus JMX-exporter rule, against the name and attributes the MBean really has. */
+    @Test
+    void theReadmesPrometheusRuleMatchesTheRealMBean() throws Exception {
+        String readme = Files.readString(Path.of(System.getProperty("user.dir")).resolve("../README.md").normalize());
+        java.util.regex.Matcher rule = java.util.regex.Pattern.compile("- pattern: '([^']+)'").matcher(readme);
+        assertTrue(rule.find(), "the README shows a pattern");
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(rule.group(1));
+        try (Connection c = connect()) {
+            SnapshotFiles.readVersion(c);
+            ObjectName name = mbean();
+            // How the JMX exporter writes a bean's attribute before matching its rules.
+            String properties = String.join(", ", name.getKeyPropertyListString().split(",(?=[a-z]+=)"));
+            String line = name.getDomain() + "<" + properties + "><>Swaps: " + attribute("Swaps");
+            java.util.regex.Matcher m = pattern.matcher(line);
+            assertTrue(m.matches(), line);
+            assertEquals(target.toString(), m.group(1));
+            assertEquals("Swaps", m.group(2));
+        }
+    }
+
     @Test
     void aPathNobodyFollowsIsNotHealthy() {
         ServingHealth health = ServingHealth.of(dir.resolve("never-opened.duckdb"));
