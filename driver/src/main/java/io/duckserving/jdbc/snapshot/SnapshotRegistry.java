@@ -423,6 +423,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             if (closed) {
                 return;
             }
+            Preparation p = pending;
+            if (p != null && a.fileKey().equals(p.expectedKey) && !p.failed()) {
+                return; // its rename was seen first: the file is being opened already
+            }
             Preparation h = handoff;
             if (h != null) {
                 if (a.fileKey().equals(h.expectedKey) && !h.failed()) {
@@ -435,14 +439,15 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         }
     }
 
-    /** A handoff name went away: its file was renamed into place (install it) or given up (let it go). */
+    /**
+     * A handoff name went away: its file was renamed into place (installed here if it is warm) or
+     * given up (let go). One still warming is decided when its warm-up ends.
+     */
     private void handoffGone() {
         lookAtPath();
-        BasicFileAttributes published = env.stat(path);
         synchronized (this) {
             Preparation h = handoff;
-            if (h != null && !h.installed && env.stat(h.file) == null
-                    && (published == null || !Objects.equals(h.expectedKey, published.fileKey()))) {
+            if (h != null && !h.installed && h.warmed.isDone() && env.stat(h.file) == null) {
                 discard(h);
             }
         }
@@ -556,9 +561,15 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         } finally {
             p.warmed.complete(opened);
         }
-        if (!install(p) && !p.handoff) {
+        if (!install(p)) {
             synchronized (this) {
-                discard(p); // a newer snapshot was installed meanwhile
+                Snapshot now = current;
+                // A newer snapshot was installed meanwhile, or this file is current already, or a
+                // handed-off file's name went before its rename was seen: nobody will install it.
+                if (!p.handoff || env.stat(p.file) == null
+                        || now != null && now.fileKey != null && now.fileKey.equals(opened.fileKey)) {
+                    discard(p);
+                }
             }
         }
         if (!p.handoff) {
@@ -595,8 +606,12 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             return false;
         }
         boolean isPublished = opened.isFileOf(published);
+        Snapshot now = current;
         if (p.handoff ? !isPublished : p.generation < installedGeneration) {
             return false;
+        }
+        if (now != null && now.fileKey != null && now.fileKey.equals(opened.fileKey)) {
+            return false; // the same file is current already (opened twice: under its handoff name and at the path)
         }
         p.installed = true;
         installedGeneration = Math.max(installedGeneration, p.generation);

@@ -191,6 +191,27 @@ class SnapshotRegistryTest {
         assertSame(s, registry.current(STRICT));
     }
 
+    /** A busy watch thread may deliver the handoff's event after the rename's: one open, one swap. */
+    @Test
+    void aHandoffNoticedAfterItsRenameIsNeitherOpenedNorInstalledAgain() throws Exception {
+        user(STRICT);
+        env.put(PATH, "v1");
+        Snapshot first = registry.current(STRICT);
+        env.put(PATH.resolveSibling(HANDOFF), "v2");
+        env.put(PATH, "v2");
+        CountDownLatch open = hold("v2");
+        env.listener.changed("analytics.duckdb", false);
+        await("the renamed file opening", () -> env.opens.get() == 2);
+        env.listener.changed(HANDOFF, false); // while the same file opens under the path's name
+        open.countDown();
+        await("the renamed file installed", () -> registry.peek() != first);
+        Snapshot installed = registry.peek();
+        env.listener.changed(HANDOFF, false); // and once it is current
+        assertEquals(2, env.opens.get(), "the handed-off name of the same file is not opened again");
+        assertSame(installed, registry.current(STRICT));
+        assertEquals(1, registry.metrics.getSwaps());
+    }
+
     @Test
     void aHandoffThatIsNeverRenamedIsLetGoWhenItsNameGoes() throws Exception {
         user(STRICT);
