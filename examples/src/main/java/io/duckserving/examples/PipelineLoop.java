@@ -78,7 +78,8 @@ final class PipelineLoop implements Runnable {
             boolean bad = !badRunDone && runStart >= badRunFromNanos;
             if (bad) {
                 badRunDone = true;
-                long needed = 2 * longestCycleNanos + BAD_PUBLISH_SHOWN.toNanos() + interval.toNanos();
+                // The bad run, its time on show, the rollback, and a moment for readers to come back.
+                long needed = longestCycleNanos + BAD_PUBLISH_SHOWN.toNanos() + interval.toNanos();
                 if (runStart + needed > deadlineNanos) {
                     rollback = new Rollback(null, null, null, "--duration too short to show a bad publish"
                             + " and its rollback");
