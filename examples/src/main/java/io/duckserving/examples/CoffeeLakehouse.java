@@ -35,6 +35,24 @@ public final class CoffeeLakehouse {
     public record Run(int runId, LocalDate asOf) {
     }
 
+    /**
+     * The models a run builds. {@link #BROKEN_FRONT_MONTH} is a deliberate bug for the demo's
+     * rollback: the front-month model multiplies every settlement by 100 (a cents-per-dollar
+     * mix-up), so the price chart and the origin prices built on it are 100 times too high while
+     * the futures curve, read straight from {@code raw}, stays right. The next correct run
+     * rebuilds {@code staging} and repairs it; nothing landed in {@code raw} is wrong.
+     */
+    public enum Models {
+        CORRECT(1),
+        BROKEN_FRONT_MONTH(100);
+
+        private final int settleFactor;
+
+        Models(int settleFactor) {
+            this.settleFactor = settleFactor;
+        }
+    }
+
     /** Opens the lakehouse read-write: DuckDB's write lock is held until the connection closes. */
     public static Connection openReadWrite(Path lakehouse) throws SQLException {
         try {
@@ -132,7 +150,7 @@ public final class CoffeeLakehouse {
                     CREATE TABLE raw.pipeline_runs (
                         run_id INTEGER PRIMARY KEY, as_of DATE NOT NULL,
                         started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ NOT NULL)""");
-            rebuildStaging(s);
+            rebuildStaging(s, Models.CORRECT);
             createServingViews(s);
             s.execute("INSERT INTO raw.pipeline_runs VALUES (1, DATE '" + lastHistoryDay + "', now(), now())");
             c.commit();
@@ -145,6 +163,11 @@ public final class CoffeeLakehouse {
      * {@code raw}, rebuilds {@code staging} and records the run, in one transaction.
      */
     public static Run runPipeline(Connection rw) throws SQLException {
+        return runPipeline(rw, Models.CORRECT);
+    }
+
+    /** {@link #runPipeline(Connection)}, building {@code staging} with the given models. */
+    public static Run runPipeline(Connection rw, Models models) throws SQLException {
         boolean autoCommit = rw.getAutoCommit();
         rw.setAutoCommit(false);
         try (Statement s = rw.createStatement()) {
@@ -184,7 +207,7 @@ public final class CoffeeLakehouse {
                 p.setObject(1, day);
                 p.executeUpdate();
             }
-            rebuildStaging(s);
+            rebuildStaging(s, models);
             try (PreparedStatement p = rw.prepareStatement(
                     "INSERT INTO raw.pipeline_runs VALUES (?, ?, now(), now())")) {
                 p.setInt(1, lastRun + 1);
@@ -203,8 +226,13 @@ public final class CoffeeLakehouse {
 
     /** Opens the lakehouse, runs the pipeline once and closes it, releasing the write lock. */
     public static Run runPipeline(Path lakehouse) throws SQLException {
+        return runPipeline(lakehouse, Models.CORRECT);
+    }
+
+    /** {@link #runPipeline(Path)}, building {@code staging} with the given models. */
+    public static Run runPipeline(Path lakehouse, Models models) throws SQLException {
         try (Connection rw = openReadWrite(lakehouse)) {
-            return runPipeline(rw);
+            return runPipeline(rw, models);
         }
     }
 
@@ -217,11 +245,11 @@ public final class CoffeeLakehouse {
     }
 
     /** The dbt/SQLMesh "models": full rebuilds of the physical staging tables. */
-    private static void rebuildStaging(Statement s) throws SQLException {
+    private static void rebuildStaging(Statement s, Models models) throws SQLException {
         s.execute("""
                 CREATE OR REPLACE TABLE staging.front_month AS
-                SELECT market, trade_date, settle, volume, open_interest
-                FROM raw.futures_settlements WHERE nearby = 1""");
+                SELECT market, trade_date, (settle * %d)::DECIMAL(10,2) AS settle, volume, open_interest
+                FROM raw.futures_settlements WHERE nearby = 1""".formatted(models.settleFactor));
         // Arabica origins price off KC (cents/lb); robusta off RC converted from USD/tonne.
         s.execute("""
                 CREATE OR REPLACE TABLE staging.physical_prices AS

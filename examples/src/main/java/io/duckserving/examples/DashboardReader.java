@@ -19,11 +19,17 @@ import javax.sql.DataSource;
  */
 final class DashboardReader implements Runnable {
 
-    /** Which snapshot the refresh's first statement saw, and whether its data hangs together. */
+    /**
+     * Which snapshot the refresh's first statement saw, whether its data hangs together, and the
+     * arabica front-month settlement of its last day from the model and from the curve (they
+     * must agree; a bad run's model does not).
+     */
     static final String PROBE_SQL = """
             SELECT p.publish_id, epoch_ms(p.published_at), r.run_id, r.as_of,
                    (SELECT max(trade_date) FROM serving.front_month),
-                   (SELECT max(trade_date) FROM serving.origin_daily)
+                   (SELECT max(trade_date) FROM serving.origin_daily),
+                   (SELECT settle FROM serving.front_month WHERE market = 'KC' AND trade_date = r.as_of),
+                   (SELECT settle FROM serving.futures_curve WHERE market = 'KC' AND nearby = 1)
             FROM serving_meta.publish p, serving.pipeline_run r""";
     static final String PRICE_CHART_SQL = """
             SELECT trade_date, settle FROM serving.front_month
@@ -126,7 +132,8 @@ final class DashboardReader implements Runnable {
                 stats.readerError(name, "serving_meta.publish or serving.pipeline_run is empty");
                 return lastPublishId;
             }
-            seen = new DemoStats.SeenSnapshot(rs.getInt(3), rs.getString(1), rs.getLong(2));
+            seen = new DemoStats.SeenSnapshot(rs.getInt(3), rs.getString(1), rs.getLong(2),
+                    rs.getBigDecimal(7), rs.getBigDecimal(8));
             asOf = rs.getObject(4, LocalDate.class);
             LocalDate frontDay = rs.getObject(5, LocalDate.class);
             LocalDate originDay = rs.getObject(6, LocalDate.class);
@@ -136,8 +143,11 @@ final class DashboardReader implements Runnable {
             }
         }
         stats.queries.increment();
-        stats.staleness(name, seen.runId(), publishLog.stalenessNanos(seen.runId(), start));
-        stats.saw(seen);
+        stats.checked(name, publishLog.check(name, seen, start, System.nanoTime()));
+        if (seen.bad()) {
+            // Not an error of the reader: it shows what was published, and notices that it is wrong.
+            stats.badRefreshes.increment();
+        }
         if (lastPublishId != null && !lastPublishId.equals(seen.publishId())) {
             swapsSeen++;
         }

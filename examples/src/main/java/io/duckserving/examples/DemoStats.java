@@ -1,11 +1,9 @@
 package io.duckserving.examples;
 
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters shared by the demo's readers and pipeline; all thread-safe. */
@@ -13,17 +11,30 @@ final class DemoStats {
 
     private static final int ERRORS_KEPT = 10;
 
-    /** What the newest snapshot seen by any reader says about itself. */
-    record SeenSnapshot(int runId, String publishId, long publishedAtEpochMillis) {
+    /**
+     * What a snapshot said about itself to a reader's probe: its run, publish id and time, and the
+     * arabica (KC) front-month settlement of its last day twice: from the front-month model that
+     * the price chart shows, and from the futures curve, read straight from the landed data.
+     */
+    record SeenSnapshot(int runId, String publishId, long publishedAtEpochMillis, BigDecimal frontMonthKc,
+            BigDecimal curveKc) {
+
+        /**
+         * The reader's sanity check: the two must agree. A model bug that multiplies the price
+         * chart by 100 shows here as a front month 100 times the curve.
+         */
+        boolean bad() {
+            return frontMonthKc == null || curveKc == null || frontMonthKc.compareTo(curveKc) != 0;
+        }
     }
 
     final LongAdder queries = new LongAdder();
     final LongAdder readerErrors = new LongAdder();
     final LongAdder staleReads = new LongAdder();
     final LongAdder pipelineErrors = new LongAdder();
+    /** Refreshes whose numbers failed the reader's sanity check ({@link SeenSnapshot#bad()}). */
+    final LongAdder badRefreshes = new LongAdder();
     final AtomicLong worstStalenessNanos = new AtomicLong();
-    final Set<String> publishIdsSeen = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<SeenSnapshot> newestSeen = new AtomicReference<>(new SeenSnapshot(0, "-", 0));
     private final List<String> firstErrors = new ArrayList<>();
 
     void readerError(String reader, Exception e) {
@@ -41,22 +52,15 @@ final class DemoStats {
         keep("pipeline: " + e);
     }
 
-    void staleness(String reader, int seenRun, long nanos) {
-        if (nanos > 0) {
+    /** Records what {@link PublishLog#check} decided about one query. */
+    void checked(String reader, PublishLog.Verdict verdict) {
+        if (verdict.stalenessNanos() > 0) {
             staleReads.increment();
-            keep(String.format("%s: stale read: run %d was seen %.1f ms after run %d had been published",
-                    reader, seenRun, nanos / 1e6, seenRun + 1));
-            worstStalenessNanos.accumulateAndGet(nanos, Math::max);
+            keep(reader + ": " + verdict.problem());
+            worstStalenessNanos.accumulateAndGet(verdict.stalenessNanos(), Math::max);
+        } else if (verdict.problem() != null) {
+            readerError(reader, verdict.problem());
         }
-    }
-
-    void saw(SeenSnapshot snapshot) {
-        publishIdsSeen.add(snapshot.publishId());
-        newestSeen.accumulateAndGet(snapshot, (a, b) -> b.runId() > a.runId() ? b : a);
-    }
-
-    SeenSnapshot newestSeen() {
-        return newestSeen.get();
     }
 
     synchronized List<String> firstErrors() {

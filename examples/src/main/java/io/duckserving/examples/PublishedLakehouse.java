@@ -4,6 +4,8 @@ import io.duckserving.exporter.ExportException;
 import io.duckserving.exporter.ExportReport;
 import io.duckserving.exporter.ExportRequest;
 import io.duckserving.exporter.Exporter;
+import io.duckserving.exporter.Publications;
+import io.duckserving.exporter.RollbackReport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -22,32 +24,57 @@ public final class PublishedLakehouse {
 
     private final Path lakehouse;
     private final Path snapshot;
+    private final Duration handoff;
     private final Exporter exporter = new Exporter();
+    private Publication first;
 
-    private PublishedLakehouse(Path directory) {
-        this.lakehouse = directory.resolve("lakehouse.duckdb");
-        this.snapshot = directory.resolve("analytics.duckdb");
+    private PublishedLakehouse(Path directory, Duration handoff) {
+        this.lakehouse = directory.resolve("lakehouse.duckdb").toAbsolutePath();
+        this.snapshot = directory.resolve("analytics.duckdb").toAbsolutePath();
+        this.handoff = handoff;
     }
 
-    /** One pipeline run made visible to readers. */
-    public record Publication(CoffeeLakehouse.Run run, String publishId, Duration pipelineTime, Duration exportTime) {
+    /**
+     * One pipeline run made visible to readers. {@code exportTime} includes {@code handoff}, the
+     * time the finished snapshot was offered to drivers before the rename
+     * ({@link ExportRequest#handoff()}).
+     */
+    public record Publication(CoffeeLakehouse.Run run, String publishId, Duration pipelineTime, Duration exportTime,
+            Duration handoff) {
     }
 
-    /** Generates the lakehouse in {@code directory} and publishes its first snapshot. */
-    public static PublishedLakehouse create(Path directory, int historyDays) throws SQLException, ExportException {
+    /**
+     * Generates the lakehouse in {@code directory} and publishes its first snapshot; every
+     * publish waits {@code handoff} before its rename (the exporter's default is
+     * {@link ExportRequest#DEFAULT_HANDOFF}).
+     */
+    public static PublishedLakehouse create(Path directory, int historyDays, Duration handoff)
+            throws SQLException, ExportException {
         try {
             Files.createDirectories(directory);
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create the demo directory " + directory + ": " + e.getMessage(), e);
         }
-        PublishedLakehouse published = new PublishedLakehouse(directory);
-        CoffeeLakehouse.create(published.lakehouse, historyDays, LocalDate.now());
-        published.export();
+        PublishedLakehouse published = new PublishedLakehouse(directory, handoff);
+        long start = System.nanoTime();
+        CoffeeLakehouse.Run run = CoffeeLakehouse.create(published.lakehouse, historyDays, LocalDate.now());
+        Duration pipelineTime = Duration.ofNanos(System.nanoTime() - start);
+        ExportReport report = published.export();
+        published.first = new Publication(run, report.publishId(), pipelineTime, report.duration(), report.handoff());
         return published;
+    }
+
+    public static PublishedLakehouse create(Path directory, int historyDays) throws SQLException, ExportException {
+        return create(directory, historyDays, ExportRequest.DEFAULT_HANDOFF);
     }
 
     public static PublishedLakehouse create(Path directory) throws SQLException, ExportException {
         return create(directory, DEFAULT_HISTORY_DAYS);
+    }
+
+    /** The snapshot {@link #create} published: run 1, the whole generated history. */
+    public Publication first() {
+        return first;
     }
 
     public Path lakehouse() {
@@ -68,11 +95,25 @@ public final class PublishedLakehouse {
      * the {@code serving} schema with the exporter. Returns once readers can see the new run.
      */
     public Publication publishNextRun() throws SQLException, ExportException {
+        return publishNextRun(CoffeeLakehouse.Models.CORRECT);
+    }
+
+    /** {@link #publishNextRun()} with the given models: {@code BROKEN_FRONT_MONTH} publishes a bad run. */
+    public Publication publishNextRun(CoffeeLakehouse.Models models) throws SQLException, ExportException {
         long start = System.nanoTime();
-        CoffeeLakehouse.Run run = CoffeeLakehouse.runPipeline(lakehouse);
+        CoffeeLakehouse.Run run = CoffeeLakehouse.runPipeline(lakehouse, models);
         Duration pipelineTime = Duration.ofNanos(System.nanoTime() - start);
         ExportReport report = export();
-        return new Publication(run, report.publishId(), pipelineTime, report.duration());
+        return new Publication(run, report.publishId(), pipelineTime, report.duration(), report.handoff());
+    }
+
+    /**
+     * Makes the snapshot published before the current one current again, as
+     * {@code exporter rollback --target analytics.duckdb} does: one rename of a hard link to the
+     * kept generation, no copy. Readers move at their next statement.
+     */
+    public RollbackReport rollback() throws ExportException {
+        return Publications.of(snapshot).rollback();
     }
 
     private ExportReport export() throws ExportException {
@@ -81,6 +122,7 @@ public final class PublishedLakehouse {
                 .target(snapshot)
                 .schema(CoffeeLakehouse.SERVING_SCHEMA)
                 .waitTimeout(Duration.ofSeconds(30))
+                .handoff(handoff)
                 .build());
     }
 }
