@@ -162,6 +162,11 @@ final class RegistryMetrics implements SnapshotRegistryMXBean {
         return n < 0 ? -1 : TimeUnit.NANOSECONDS.toMillis(n);
     }
 
+    @Override
+    public String getCheckMethod() {
+        return registry.checkMethod();
+    }
+
     /** For {@link ServingStatus}: when the current snapshot was published, or null. */
     Instant publishedAt() {
         Publication p = publication();

@@ -71,6 +71,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     private volatile long nextCheckNanos;
     /** The published file that last failed to open, so it is not retried on every statement. */
     private volatile OpenFailure failure;
+    /** Lets statements skip the stat while nothing changed (Java 22+ on Linux), or null: stat every time. */
+    private volatile ChangeGate gate;
     /** When the current snapshot was first seen replaced at the path (null while it is the newest). */
     private volatile Long replacedSinceNanos;
 
@@ -102,6 +104,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         while (true) {
             SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> {
                 SnapshotRegistry created = new SnapshotRegistry(k, Environment.REAL);
+                created.gate = ChangeGate.of(k.path());
                 created.metrics.register(k);
                 return created;
             });
@@ -170,6 +173,17 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         return null;
     }
 
+    private static void settle(ChangeGate g, long drain) {
+        if (!g.isBroken()) {
+            g.settle(drain);
+        }
+    }
+
+    /** How statements check the path: "inotify" (an empty event queue) or "stat". */
+    String checkMethod() {
+        return gate == null ? "stat" : "inotify";
+    }
+
     /** The current snapshot, without looking at the path. */
     Snapshot peek() {
         return current;
@@ -235,12 +249,28 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             }
             nextCheckNanos = now + policy.checkIntervalNanos();
         }
+        ChangeGate g = gate;
+        long drain = 0;
+        if (g != null) {
+            long settled = g.settled();
+            if (g.quiet(settled)) {
+                return s; // nothing was renamed, linked or removed on the path since s was seen there
+            }
+            drain = g.drain();
+            if (g.isBroken()) {
+                gate = null; // a watched directory went away: from now on every statement stats
+                g.close();
+            }
+        }
         BasicFileAttributes published = env.stat(path);
         if (s.isFileOf(published)) {
             if (failure != null || replacedSinceNanos != null) {
                 // the bad or newer file is gone again: a later one starts its own clocks
                 failure = null;
                 replacedSinceNanos = null;
+            }
+            if (g != null) {
+                settle(g, drain);
             }
             return s;
         }
@@ -748,6 +778,11 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             }
             if (watch != null) {
                 watch.close();
+            }
+            ChangeGate g = gate;
+            if (g != null) {
+                gate = null;
+                g.close();
             }
             if (pending != null) {
                 discard(pending);

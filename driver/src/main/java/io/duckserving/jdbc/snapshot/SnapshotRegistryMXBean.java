@@ -54,4 +54,11 @@ public interface SnapshotRegistryMXBean {
 
     /** How long the last swap's warm-up took, or -1. */
     long getLastWarmUpMillis();
+
+    /**
+     * How statements check the path: {@code inotify} (an empty event queue proves nothing changed;
+     * Java 22+ on Linux with native access, a local file system, no symbolic link on the path) or
+     * {@code stat}.
+     */
+    String getCheckMethod();
 }
