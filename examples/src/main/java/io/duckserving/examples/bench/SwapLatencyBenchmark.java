@@ -94,6 +94,10 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
             description = "serving_max_lag_ms of the lag mode (default: ${DEFAULT-VALUE}).")
     private long maxLagMillis;
 
+    @Option(names = "--url-options", defaultValue = "",
+            description = "More URL options for every serving mode, e.g. serving_warmup_ms=0 (default: none).")
+    private String urlOptionsForAll;
+
     @Option(names = "--modes", split = ",", defaultValue = "strict,lag,handoff",
             description = "Modes to run, of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     private List<Mode> modes;
@@ -182,7 +186,8 @@ public final class SwapLatencyBenchmark implements Callable<Integer> {
         long roundNanos = Duration.ofSeconds(phaseSeconds).toNanos() / rounds;
         int publishesPerRound = (int) (roundNanos / cadenceNanos);
         int publishes = publishesPerRound * rounds;
-        String urlOptions = mode == Mode.LAG ? ";serving_max_lag_ms=" + maxLagMillis : "";
+        String urlOptions = (mode == Mode.LAG ? ";serving_max_lag_ms=" + maxLagMillis : "")
+                + (urlOptionsForAll.isBlank() ? "" : ";" + urlOptionsForAll.trim());
         String url = "jdbc:duckdb-serving:" + target + urlOptions;
         String urlLabel = "`jdbc:duckdb-serving:<path>" + urlOptions + "`";
         String modeLabel = switch (mode) {
