@@ -41,6 +41,18 @@ final class SessionState {
         return f;
     }
 
+    /**
+     * What this session's state is, as text: equal for two connections whose session settings are
+     * the same (most have none), so a warm-up runs a query once for both, on one connection.
+     */
+    String signature() {
+        StringBuilder b = new StringBuilder();
+        for (Entry e : entries) {
+            b.append(e.key).append('\u0000').append(e.sql).append('\u0000').append(e.value).append('\u0001');
+        }
+        return b.toString();
+    }
+
     /** A copy to replay on a warm-up connection; replaying drops refused entries from the copy only. */
     SessionState copy() {
         return new SessionState(entries);

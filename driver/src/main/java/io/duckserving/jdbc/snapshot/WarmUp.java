@@ -40,7 +40,7 @@ final class WarmUp {
 
     /**
      * The {@code limit} most recent distinct queries of {@code recent} (distinct by SQL text and
-     * session), newest first.
+     * session settings: connections that ran the same query in equal sessions warm it once), newest first.
      */
     static List<RecentQuery> mostRecent(Collection<RecentQuery> recent, int limit) {
         List<RecentQuery> sorted = new ArrayList<>(recent);
@@ -51,7 +51,7 @@ final class WarmUp {
             if (picked.size() >= limit) {
                 break;
             }
-            if (seen.add(q.sql() + '\u0000' + System.identityHashCode(q.session()))) {
+            if (seen.add(q.sql() + '\u0002' + signatureOf(q.session()))) {
                 picked.add(q);
             }
         }
@@ -85,7 +85,7 @@ final class WarmUp {
                     break;
                 }
                 try {
-                    if (duck == null || q.session() != sessionOfDuck) {
+                    if (duck == null || !signatureOf(q.session()).equals(signatureOf(sessionOfDuck))) {
                         close(duck, snapshot);
                         duck = snapshot.connect();
                         if (duck == null) {
@@ -115,6 +115,10 @@ final class WarmUp {
         LOG.fine(() -> "Warmed " + snapshot + " with " + report.ran().size() + " statements in "
                 + TimeUnit.NANOSECONDS.toMillis(report.nanos()) + " ms" + (report.cutShort() ? " (budget spent)" : ""));
         return report;
+    }
+
+    private static String signatureOf(SessionState session) {
+        return session == null ? "" : session.signature();
     }
 
     private static void runOne(DuckDBConnection duck, RecentQuery q, AtomicReference<Statement> running)

@@ -238,6 +238,8 @@ class SnapshotRegistryTest {
         u.recent.add(new RecentQuery("SELECT v FROM t", null, session, 1));
         u.recent.add(new RecentQuery("SELECT count(*) FROM t WHERE v = ?", ps -> ps.setString(1, "v2"), session, 2));
         u.recent.add(new RecentQuery("SELECT v FROM t", null, session, 0)); // the same query earlier: once
+        User other = user(warm); // another connection, the same query in an equal session: once
+        other.recent.add(new RecentQuery("SELECT v FROM t", null, new SessionState(), 1));
         env.put(PATH, "v2");
         env.listener.changed("analytics.duckdb", false);
         await("installed", () -> registry.peek() != first);
