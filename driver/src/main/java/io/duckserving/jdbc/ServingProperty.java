@@ -48,6 +48,10 @@ public enum ServingProperty {
     WARMUP_MS("serving_warmup_ms", "1000",
             "Time budget of a warm-up; a statement still running at its end is cancelled. In strict mode a "
                     + "statement waits for a warm-up at most as long as the open itself took. 0 turns warm-ups off."),
+    WARMUP_MAX_CPU_PERCENT("serving_warmup_max_cpu_percent", "75",
+            "A warm-up is skipped (the new snapshot becomes current cold) while the machine's CPU load since the "
+                    + "previous swap is at or above this percentage: measured on 2 busy cores, a warm-up then slows "
+                    + "readers more than the cold queries it saves them. 100 always warms."),
     WARMUP_SQL("serving_warmup_sql", "",
             "Read queries every warm-up runs first, separated by ';' (in a URL, where ';' separates options, "
                     + "one query; pass several through the connection Properties). Empty runs none."),

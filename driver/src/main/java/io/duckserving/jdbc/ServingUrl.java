@@ -81,7 +81,7 @@ final class ServingUrl {
                 watchIntervalMillis, TimeUnit.MILLISECONDS.toNanos(ServingProperty.MAX_LAG_MS.getLong(own)),
                 (int) ServingProperty.WARMUP_STATEMENTS.getLongAtMost(own, MAX_WARMUP_STATEMENTS),
                 TimeUnit.MILLISECONDS.toNanos(ServingProperty.WARMUP_MS.getLong(own)),
-                ServingProperty.WARMUP_SQL.getReadQueries(own));
+                ServingProperty.WARMUP_SQL.getReadQueries(own), ServingProperty.WARMUP_MAX_CPU_PERCENT.getPercent(own));
     }
 
     static boolean accepts(String url) {

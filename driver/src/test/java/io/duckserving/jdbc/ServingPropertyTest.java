@@ -86,6 +86,9 @@ class ServingPropertyTest extends PublishedSnapshotTest {
             case WARMUP_MS:
                 assertTrue(p.getLong(empty) > 0, "warm-ups are on by default");
                 break;
+            case WARMUP_MAX_CPU_PERCENT:
+                assertTrue(p.getPercent(empty) < 100, "warm-ups give way to readers on busy cores by default");
+                break;
             case WARMUP_SQL:
                 assertEquals(List.of(), p.getReadQueries(empty));
                 break;
@@ -126,7 +129,7 @@ class ServingPropertyTest extends PublishedSnapshotTest {
             "serving_max_staleness_ms=soon", "serving_allow_external_access=maybe", "serving_memory_limit_percent=0",
             "serving_memory_limit_percent=101", "serving_open_timeout_ms=0", "serving_log_unclosed_connections=maybe",
             "serving_allow_instance_settings=perhaps", "serving_max_lag_ms=-1", "serving_warmup_statements=257",
-            "serving_warmup_ms=soon", "serving_warmup_sql=COPY t TO 'x.csv'", "serving_warmup_sql=SET threads=1"})
+            "serving_warmup_ms=soon", "serving_warmup_max_cpu_percent=0", "serving_warmup_sql=COPY t TO 'x.csv'", "serving_warmup_sql=SET threads=1"})
     void badValueInTheUrlFailsTheConnectWith22023NamingTheProperty(String option) {
         SQLException e = assertThrows(SQLException.class,
                 () -> DriverManager.getConnection(SnapshotFiles.url(target, option)).close());

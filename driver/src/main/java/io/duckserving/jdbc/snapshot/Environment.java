@@ -18,6 +18,9 @@ interface Environment {
 
     DirectoryWatch.Registration watch(Path directory, DirectoryWatch.Listener listener);
 
+    /** The machine's CPU load since this was last asked, 0 to 1 (0 where the JVM cannot tell). */
+    double cpuLoad();
+
     /** The file system, the JVM's clock, DuckDB and the JVM's directory watch. */
     Environment REAL = new Environment() {
         @Override
@@ -42,6 +45,16 @@ interface Environment {
         @Override
         public DirectoryWatch.Registration watch(Path directory, DirectoryWatch.Listener listener) {
             return DirectoryWatch.register(directory, listener);
+        }
+
+        @Override
+        public double cpuLoad() {
+            java.lang.management.OperatingSystemMXBean os =
+                    java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            if (os instanceof com.sun.management.OperatingSystemMXBean) {
+                return Math.max(0, ((com.sun.management.OperatingSystemMXBean) os).getCpuLoad());
+            }
+            return 0;
         }
     };
 }

@@ -21,13 +21,16 @@ import java.util.List;
  *        warm-up of a new snapshot may replay
  * @param warmUpBudgetNanos how long a warm-up may take
  * @param warmUpSql read queries every warm-up runs first
+ * @param warmUpMaxCpuPercent a warm-up is skipped while the machine's CPU load is at or above this
+ *        (100: never skipped)
  */
 public record FollowPolicy(long checkIntervalNanos, long retryIntervalNanos, long maxStalenessNanos,
         long openTimeoutNanos, long watchIntervalMillis, long maxLagNanos, int warmUpStatements,
-        long warmUpBudgetNanos, List<String> warmUpSql) {
+        long warmUpBudgetNanos, List<String> warmUpSql, int warmUpMaxCpuPercent) {
     public FollowPolicy {
         if (checkIntervalNanos < 0 || retryIntervalNanos < 0 || maxStalenessNanos < 0 || openTimeoutNanos < 1
-                || watchIntervalMillis < 0 || maxLagNanos < 0 || warmUpStatements < 0 || warmUpBudgetNanos < 0) {
+                || watchIntervalMillis < 0 || maxLagNanos < 0 || warmUpStatements < 0 || warmUpBudgetNanos < 0
+                || warmUpMaxCpuPercent < 1 || warmUpMaxCpuPercent > 100) {
             throw new IllegalArgumentException("negative interval or count in a follow policy");
         }
         warmUpSql = List.copyOf(warmUpSql);

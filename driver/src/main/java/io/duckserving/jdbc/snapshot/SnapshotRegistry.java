@@ -584,7 +584,9 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         }
         p.opened.complete(opened);
         try {
-            if (!first) {
+            if (!first && warmUpBudgetNanos() > 0 && cpuTooBusyToWarm()) {
+                opened.warmUp = WarmUp.Report.BUSY; // readers would pay for it more than for cold queries
+            } else if (!first) {
                 opened.warmUp = WarmUp.run(opened, warmUpSql(), WarmUp.mostRecent(recentQueries(), warmUpStatements()),
                         warmUpBudgetNanos(), BACKGROUND, () -> p.discarded);
             }
@@ -746,6 +748,12 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
 
     private long warmUpBudgetNanos() {
         return users.stream().mapToLong(u -> u.policy().warmUpBudgetNanos()).max().orElse(0);
+    }
+
+    /** Measured: on busy cores a warm-up costs readers more than the cold queries it saves them. */
+    private boolean cpuTooBusyToWarm() {
+        int allowed = users.stream().mapToInt(u -> u.policy().warmUpMaxCpuPercent()).max().orElse(100);
+        return allowed < 100 && env.cpuLoad() * 100 >= allowed;
     }
 
     private List<String> warmUpSql() {

@@ -31,8 +31,9 @@ final class WarmUp {
     private static final Logger LOG = Logger.getLogger(Engine.LOGGER_NAME);
 
     /** What a warm-up ran, kept on the snapshot for metrics and tests. */
-    record Report(List<String> ran, int failed, long nanos, boolean cutShort) {
-        static final Report NONE = new Report(List.of(), 0, 0, false);
+    record Report(List<String> ran, int failed, long nanos, boolean cutShort, boolean skippedBusy) {
+        static final Report NONE = new Report(List.of(), 0, 0, false, false);
+        static final Report BUSY = new Report(List.of(), 0, 0, false, true);
     }
 
     private WarmUp() {
@@ -111,7 +112,7 @@ final class WarmUp {
             stop.cancel(false);
             close(duck, snapshot);
         }
-        Report report = new Report(List.copyOf(ran), failed, System.nanoTime() - started, cutShort);
+        Report report = new Report(List.copyOf(ran), failed, System.nanoTime() - started, cutShort, false);
         LOG.fine(() -> "Warmed " + snapshot + " with " + report.ran().size() + " statements in "
                 + TimeUnit.NANOSECONDS.toMillis(report.nanos()) + " ms" + (report.cutShort() ? " (budget spent)" : ""));
         return report;

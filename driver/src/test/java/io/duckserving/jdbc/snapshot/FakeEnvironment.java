@@ -30,6 +30,7 @@ final class FakeEnvironment implements Environment {
     private final Map<String, CountDownLatch> held = new ConcurrentHashMap<>();
     private final Set<String> broken = ConcurrentHashMap.newKeySet();
     volatile DirectoryWatch.Listener listener;
+    volatile double cpuLoad;
 
     /** Puts a file named {@code name} (its file key) at {@code path}, as a rename would. */
     void put(Path path, String name) {
@@ -99,6 +100,11 @@ final class FakeEnvironment implements Environment {
     public DirectoryWatch.Registration watch(Path directory, DirectoryWatch.Listener l) {
         listener = l;
         return () -> listener = null;
+    }
+
+    @Override
+    public double cpuLoad() {
+        return cpuLoad;
     }
 
     /** The attributes the registry looks at: the file key (the name) and what identifies a failed file. */

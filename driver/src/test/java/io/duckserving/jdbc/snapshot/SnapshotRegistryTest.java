@@ -55,7 +55,7 @@ class SnapshotRegistryTest {
     private static FollowPolicy policy(long maxLagMillis, long maxStalenessMillis, List<String> warmUpSql) {
         return new FollowPolicy(0, TimeUnit.SECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(maxStalenessMillis),
                 TimeUnit.SECONDS.toNanos(5), HOUR_MILLIS, TimeUnit.MILLISECONDS.toNanos(maxLagMillis), 8,
-                TimeUnit.SECONDS.toNanos(5), warmUpSql);
+                TimeUnit.SECONDS.toNanos(5), warmUpSql, 75);
     }
 
     private static final FollowPolicy STRICT = policy(0, 0, List.of());
@@ -250,9 +250,24 @@ class SnapshotRegistryTest {
     }
 
     @Test
+    void noWarmUpRunsWhileTheCpusAreBusy() throws Exception {
+        FollowPolicy warm = policy(0, 0, List.of("SELECT 42"));
+        User u = user(warm);
+        env.put(PATH, "v1");
+        Snapshot first = registry.current(warm);
+        u.recent.add(new RecentQuery("SELECT v FROM t", null, new SessionState(), 1));
+        env.cpuLoad = 0.80;
+        env.put(PATH, "v2");
+        env.listener.changed("analytics.duckdb", false);
+        await("installed", () -> registry.peek() != first);
+        assertTrue(registry.peek().warmUp.skippedBusy(), "readers would pay for a warm-up on busy cores");
+        assertEquals(List.of(), registry.peek().warmUp.ran());
+    }
+
+    @Test
     void aWarmUpIsCutAtItsBudget() throws Exception {
         FollowPolicy tight = new FollowPolicy(0, 0, 0, TimeUnit.SECONDS.toNanos(5), HOUR_MILLIS, 0, 8,
-                TimeUnit.MILLISECONDS.toNanos(100), List.of("SELECT count(*) FROM range(100000000000)"));
+                TimeUnit.MILLISECONDS.toNanos(100), List.of("SELECT count(*) FROM range(100000000000)"), 75);
         user(tight);
         env.put(PATH, "v1");
         Snapshot first = registry.current(tight);
