@@ -394,45 +394,17 @@ public final class ExportCommand implements Callable<Integer> {
                 "5:the generation is current, but the directory could not be fsynced (not yet durable)"})
     static final class RollbackCommand implements Callable<Integer> {
 
-        @Option(names = "--target", required = true, paramLabel = "FILE",
-                description = "The published snapshot, e.g. /data/analytics.duckdb.")
-        Path target;
+        @CommandLine.Mixin
+        LockedChange change;
 
         @Option(names = "--to", paramLabel = "PUBLISH_ID",
                 description = "The generation to make current, as 'history' lists it. Default: the one published "
                         + "just before the current one.")
         String to;
 
-        @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = WAIT_DESCRIPTION)
-        long waitSeconds;
-
-        @Option(names = "--json", description = "Print a JSON report on standard output (also on failure).")
-        boolean json;
-
-        @Option(names = {"-q", "--quiet"}, description = "No progress lines on standard error (errors still appear).")
-        boolean quiet;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
-
         @Override
         public Integer call() {
-            try {
-                Publications publications = Publications.of(target)
-                        .waitTimeout(Duration.ofSeconds(waitSeconds))
-                        .progress(progress(spec, quiet));
-                RollbackReport report = publications.rollback(to);
-                if (json) {
-                    printJson(spec, rollbackJson(report));
-                }
-                return 0;
-            } catch (IllegalArgumentException e) {
-                return fail(spec, json, ExportException.Reason.INVALID_REQUEST, e.getMessage());
-            } catch (ExportException e) {
-                return fail(spec, json, e.reason(), e.getMessage());
-            } catch (RuntimeException e) {
-                return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
-            }
+            return change.run(publications -> rollbackJson(publications.rollback(to)));
         }
     }
 
@@ -449,9 +421,8 @@ public final class ExportCommand implements Callable<Integer> {
                 "4:another exporter held the target's lock file for longer than --wait"})
     static final class PruneCommand implements Callable<Integer> {
 
-        @Option(names = "--target", required = true, paramLabel = "FILE",
-                description = "The published snapshot, e.g. /data/analytics.duckdb.")
-        Path target;
+        @CommandLine.Mixin
+        LockedChange change;
 
         @Option(names = "--keep", paramLabel = "N", defaultValue = DEFAULT_KEEP, description = KEEP_DESCRIPTION)
         int keep;
@@ -459,6 +430,27 @@ public final class ExportCommand implements Callable<Integer> {
         @Option(names = "--keep-for", paramLabel = "DURATION", defaultValue = DEFAULT_KEEP_FOR,
                 converter = Durations.Converter.class, description = KEEP_FOR_DESCRIPTION)
         Duration keepFor;
+
+        @Override
+        public Integer call() {
+            return change.run(publications -> pruneJson(publications.prune(keep, keepFor)));
+        }
+    }
+
+    /** A change of the target's generations under its lock, and its report. */
+    interface Change {
+        ObjectNode apply(Publications publications) throws ExportException;
+    }
+
+    /**
+     * What rollback and prune share: the target, the wait for its lock, the report on standard
+     * output and progress on standard error, and the exit codes of publishing.
+     */
+    static final class LockedChange {
+
+        @Option(names = "--target", required = true, paramLabel = "FILE",
+                description = "The published snapshot, e.g. /data/analytics.duckdb.")
+        Path target;
 
         @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = WAIT_DESCRIPTION)
         long waitSeconds;
@@ -469,18 +461,16 @@ public final class ExportCommand implements Callable<Integer> {
         @Option(names = {"-q", "--quiet"}, description = "No progress lines on standard error (errors still appear).")
         boolean quiet;
 
-        @CommandLine.Spec
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec spec;
 
-        @Override
-        public Integer call() {
+        int run(Change change) {
             try {
-                Publications publications = Publications.of(target)
+                ObjectNode report = change.apply(Publications.of(target)
                         .waitTimeout(Duration.ofSeconds(waitSeconds))
-                        .progress(progress(spec, quiet));
-                PruneReport report = publications.prune(keep, keepFor);
+                        .progress(progress(spec, quiet)));
                 if (json) {
-                    printJson(spec, pruneJson(report));
+                    printJson(spec, report);
                 }
                 return 0;
             } catch (IllegalArgumentException e) {
