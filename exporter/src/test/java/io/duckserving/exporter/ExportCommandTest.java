@@ -149,12 +149,12 @@ class ExportCommandTest {
         ExportCommand.RollbackCommand r = (ExportCommand.RollbackCommand) rollback.subcommand().commandSpec()
                 .userObject();
         assertEquals("20250301T120000Z-3f9a1c", r.to);
-        assertEquals(5, r.waitSeconds);
-        assertTrue(r.quiet);
+        assertEquals(5, r.change.waitSeconds);
+        assertTrue(r.change.quiet);
         ExportCommand.RollbackCommand previous = (ExportCommand.RollbackCommand) new CommandLine(new ExportCommand())
                 .parseArgs("rollback", "--target", "a.duckdb").subcommand().commandSpec().userObject();
         assertEquals(null, previous.to, "no --to: the previous generation");
-        assertEquals(60, previous.waitSeconds);
+        assertEquals(60, previous.change.waitSeconds);
 
         CommandLine.ParseResult prune = new CommandLine(new ExportCommand()).parseArgs("prune", "--target",
                 "a.duckdb", "--keep", "3", "--keep-for", "1h");
