@@ -16,10 +16,13 @@ import java.util.logging.Logger;
  * file's directory, or in any directory above it, since the events were last read.
  *
  * <p>The protocol, lock-free on the readers' path: a reader that finds events queued drains
- * them ({@link #drain()} numbers the drain), then stats the path as before; if the path still
- * holds the current snapshot's file, it {@link #settle settles} that drain. A reader may skip
- * the stat only if the queue is empty and no drain began since the last settled one: a drain in
- * progress (whose stat might still find a new file) sends every reader to the stat.
+ * them ({@link #drain()} numbers the drain, in the order the events are read), then stats the
+ * path as before; if the path still holds the file of the snapshot it was about to use, it
+ * {@link #settle settles} that drain for that snapshot. A reader may skip the stat only if the
+ * queue is empty, no drain began since the last settled one (a drain in progress, whose stat
+ * might still find a new file, sends every reader to the stat), and the snapshot it is about to
+ * use is the one that drain was settled for (a reader that read the current snapshot before a
+ * swap must not trust a settle made after it).
  *
  * <p>Used only where every change reaches the watch: Linux, Java 22+ with native access, a local
  * file system (not NFS, FUSE or overlay, whose changes made elsewhere send no event), and a path
@@ -36,10 +39,19 @@ final class ChangeGate {
     private static final int LOST = Inotify.IN_IGNORED | Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF
             | Inotify.IN_UNMOUNT;
 
+    /** A drain whose stat found {@code snapshot} still at the path. */
+    record Settled(long drain, Snapshot snapshot) {
+    }
+
+    private static final Settled NONE = new Settled(0, null);
+
     private final int fd;
+    /** Written only under this gate's monitor, in the order events are read. */
     private final AtomicLong drains = new AtomicLong();
-    private volatile long settled;
+    private volatile Settled settled = NONE;
     private volatile boolean broken;
+    /** Guarded by this gate's monitor: once closed, the descriptor number may belong to another file. */
+    private boolean closed;
 
     private ChangeGate(int fd) {
         this.fd = fd;
@@ -89,20 +101,26 @@ final class ChangeGate {
     }
 
     /** The last settled drain: read it before {@link #quiet}. */
-    long settled() {
+    Settled settled() {
         return settled;
     }
 
-    /** Whether nothing happened since the drain {@code settled} was settled: the stat may be skipped. */
-    boolean quiet(long settled) {
-        return !broken && Inotify.queued(fd) == 0 && drains.get() == settled;
+    /**
+     * Whether nothing happened at the path since {@code settled} found {@code current} there: the
+     * stat may be skipped for a statement about to use {@code current}.
+     */
+    boolean quiet(Settled settled, Snapshot current) {
+        return settled.snapshot == current && !broken && Inotify.queued(fd) == 0 && drains.get() == settled.drain;
     }
 
     /** Reads every queued event; returns this drain's number, for {@link #settle}. */
     long drain() {
-        long drain = drains.incrementAndGet();
         byte[] buffer = new byte[4096];
         synchronized (this) {
+            long drain = drains.incrementAndGet();
+            if (closed) {
+                return drain;
+            }
             long n;
             while ((n = Inotify.read(fd, buffer)) > 0) {
                 for (int at = 0; at + 16 <= n; ) {
@@ -113,15 +131,15 @@ final class ChangeGate {
                     at += 16 + intAt(buffer, at + 12);
                 }
             }
+            return drain;
         }
-        return drain;
     }
 
-    /** After drain {@code drain}, a stat found the current snapshot still at the path. */
-    void settle(long drain) {
+    /** After drain {@code drain}, a stat found {@code snapshot}'s file still at the path. */
+    void settle(long drain, Snapshot snapshot) {
         synchronized (this) {
-            if (drains.get() == drain && drain > settled) {
-                settled = drain; // a later drain has not begun: nothing can have been missed
+            if (drains.get() == drain && !closed) {
+                settled = new Settled(drain, snapshot); // no later drain has begun: nothing was missed
             }
         }
     }
@@ -130,9 +148,15 @@ final class ChangeGate {
         return broken;
     }
 
+    /** Only when no reader can use this gate any more (its registry closed): then the descriptor goes. */
     void close() {
-        broken = true;
-        Inotify.close(fd);
+        synchronized (this) {
+            if (!closed) {
+                closed = true;
+                broken = true;
+                Inotify.close(fd);
+            }
+        }
     }
 
     private static int intAt(byte[] b, int at) {

@@ -73,6 +73,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     private volatile OpenFailure failure;
     /** Lets statements skip the stat while nothing changed (Java 22+ on Linux), or null: stat every time. */
     private volatile ChangeGate gate;
+    /** The gate made for this registry, closed with it (also after it broke and readers stopped using it). */
+    private ChangeGate madeGate;
     /** When the current snapshot was first seen replaced at the path (null while it is the newest). */
     private volatile Long replacedSinceNanos;
 
@@ -105,6 +107,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             SnapshotRegistry registry = REGISTRIES.computeIfAbsent(key, k -> {
                 SnapshotRegistry created = new SnapshotRegistry(k, Environment.REAL);
                 created.gate = ChangeGate.of(k.path());
+                created.madeGate = created.gate;
                 created.metrics.register(k);
                 return created;
             });
@@ -171,12 +174,6 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             }
         }
         return null;
-    }
-
-    private static void settle(ChangeGate g, long drain) {
-        if (!g.isBroken()) {
-            g.settle(drain);
-        }
     }
 
     /** How statements check the path: "inotify" (an empty event queue) or "stat". */
@@ -252,14 +249,15 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         ChangeGate g = gate;
         long drain = 0;
         if (g != null) {
-            long settled = g.settled();
-            if (g.quiet(settled)) {
+            ChangeGate.Settled settled = g.settled();
+            if (g.quiet(settled, s)) {
                 return s; // nothing was renamed, linked or removed on the path since s was seen there
             }
             drain = g.drain();
             if (g.isBroken()) {
-                gate = null; // a watched directory went away: from now on every statement stats
-                g.close();
+                // A watched directory went away: from now on every statement stats. The descriptor
+                // stays open until the registry closes, as other readers may still hold the gate.
+                gate = null;
             }
         }
         BasicFileAttributes published = env.stat(path);
@@ -269,8 +267,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
                 failure = null;
                 replacedSinceNanos = null;
             }
-            if (g != null) {
-                settle(g, drain);
+            if (g != null && !g.isBroken()) {
+                g.settle(drain, s);
             }
             return s;
         }
@@ -411,7 +409,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
 
     @Override
     public void overflowed() {
-        lookAtPath();
+        handoffGone(); // looks at the path, then at the handoff: events of either may be among those lost
     }
 
     /**
@@ -461,6 +459,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             if (h != null) {
                 if (a.fileKey().equals(h.expectedKey) && !h.failed()) {
                     return;
+                }
+                BasicFileAttributes published = env.stat(path);
+                if (!h.installed && published != null && published.fileKey().equals(h.expectedKey)) {
+                    return; // the previous handoff is the file at the path: it is installed next, not dropped
                 }
                 discard(h);
             }
@@ -571,6 +573,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             throw e;
         }
         p.openNanos = env.nanoTime() - started;
+        this.opened.removeIf(Snapshot::isClosed);
         this.opened.add(opened);
         boolean first;
         synchronized (this) {
@@ -581,8 +584,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
                 return;
             }
             first = current == null;
+            p.opened.complete(opened); // under the monitor: a discard from now on sees the snapshot and retires it
         }
-        p.opened.complete(opened);
         try {
             if (!first && warmUpBudgetNanos() > 0 && cpuTooBusyToWarm()) {
                 opened.warmUp = WarmUp.Report.BUSY; // readers would pay for it more than for cold queries
@@ -639,6 +642,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         }
         boolean isPublished = opened.isFileOf(published);
         Snapshot now = current;
+        if (p.handoff && !Objects.equals(opened.fileKey, p.expectedKey)) {
+            discard(p); // not the file its name showed: never the one a rename publishes
+            return false;
+        }
         if (p.handoff ? !isPublished : p.generation < installedGeneration) {
             return false;
         }
@@ -646,7 +653,9 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             return false; // the same file is current already (opened twice: under its handoff name and at the path)
         }
         p.installed = true;
-        installedGeneration = Math.max(installedGeneration, p.generation);
+        // A handed-off file becomes current at its rename, after opens begun before that rename:
+        // they opened it or an older file, and none of them may replace it.
+        installedGeneration = p.handoff ? generation : Math.max(installedGeneration, p.generation);
         if (pending == p) {
             pending = null;
         }
@@ -779,18 +788,17 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
                 return;
             }
             closed = true;
+            metrics.unregister(); // before leaving the map: a registry made anew for the key registers its own
             REGISTRIES.remove(key, this);
-            metrics.unregister();
             if (poller != null) {
                 poller.cancel(false);
             }
             if (watch != null) {
                 watch.close();
             }
-            ChangeGate g = gate;
-            if (g != null) {
-                gate = null;
-                g.close();
+            gate = null;
+            if (madeGate != null) {
+                madeGate.close();
             }
             if (pending != null) {
                 discard(pending);

@@ -212,6 +212,26 @@ class SnapshotRegistryTest {
         assertEquals(1, registry.metrics.getSwaps());
     }
 
+    /** Publishes faster than events: the next handoff's name appears before the previous rename is seen. */
+    @Test
+    void aHandoffAlreadyRenamedIntoPlaceIsKeptWhenTheNextOneAppears() throws Exception {
+        user(STRICT);
+        env.put(PATH, "v1");
+        registry.current(STRICT);
+        String next = HANDOFF.replace("-abc.", "-def.");
+        env.put(PATH.resolveSibling(HANDOFF), "v2");
+        env.listener.changed(HANDOFF, false);
+        await("v2 prepared", () -> registry.handoff() != null && registry.handoff().warmed.isDone());
+        env.put(PATH, "v2"); // renamed; its event not delivered yet
+        env.put(PATH.resolveSibling(next), "v3");
+        env.listener.changed(next, false);
+        assertEquals("v2", fileOf(registry.current(STRICT)));
+        assertEquals(2, env.opens.get(), "the prepared v2 was installed, not dropped and opened again");
+        env.put(PATH, "v3");
+        assertEquals("v3", fileOf(registry.current(STRICT)));
+        assertEquals("v3", fileOf(registry.current(STRICT)), "never back to an older file");
+    }
+
     @Test
     void aHandoffThatIsNeverRenamedIsLetGoWhenItsNameGoes() throws Exception {
         user(STRICT);
