@@ -43,6 +43,8 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
      * JVM holds no file open and a long-lived one does not collect registries of old paths.
      */
     private static final long IDLE_CLOSE_MILLIS = 10_000;
+    /** Opens and warm-ups under way in this JVM (tests wait for them before deleting their files). */
+    static final java.util.concurrent.atomic.AtomicInteger IN_FLIGHT = new java.util.concurrent.atomic.AtomicInteger();
     private static final long DEFAULT_OPEN_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(5);
     static final String HANDOFF_SUFFIX = ".handoff";
     /** Runs DuckDB opens and warm-ups, so no reader's thread and no lock waits on one longer than it chooses to. */
@@ -541,7 +543,14 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
 
     private void start(Preparation p) {
         try {
-            OPENER.execute(() -> openAndWarm(p));
+            IN_FLIGHT.incrementAndGet();
+            OPENER.execute(() -> {
+                try {
+                    openAndWarm(p);
+                } finally {
+                    IN_FLIGHT.decrementAndGet();
+                }
+            });
         } catch (RuntimeException e) {
             p.opened.completeExceptionally(e);
             p.warmed.complete(null);
@@ -573,6 +582,10 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
             throw e;
         }
         p.openNanos = env.nanoTime() - started;
+        if (current == null) {
+            // Before anyone waiting for this open goes on: the file name never changes between publishes.
+            opened.warnIfCatalogClashes();
+        }
         this.opened.removeIf(Snapshot::isClosed);
         this.opened.add(opened);
         boolean first;
@@ -619,17 +632,9 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
      */
     private boolean install(Preparation p) {
         BasicFileAttributes published = env.stat(path);
-        boolean first;
         synchronized (this) {
-            first = current == null && !p.installed;
-            if (!installLocked(p, published)) {
-                return false;
-            }
+            return installLocked(p, published);
         }
-        if (first) {
-            p.snapshot().warnIfCatalogClashes(); // the file name never changes between publishes
-        }
-        return true;
     }
 
     private boolean installLocked(Preparation p, BasicFileAttributes published) {

@@ -46,6 +46,18 @@ public final class EngineTestAccess {
         return s == null ? 0 : s.warmUp.failed();
     }
 
+    /**
+     * Waits (at most {@code millis}) until no open or warm-up runs in the background: one started
+     * by the directory watch for a file a test published last may still be under way when the test
+     * ends, and would re-create its private directory while JUnit deletes the test's files.
+     */
+    public static void awaitBackgroundOpens(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        while (SnapshotRegistry.IN_FLIGHT.get() > 0 && System.nanoTime() - deadline < 0) {
+            Thread.sleep(5);
+        }
+    }
+
     public static boolean isKnown(Path path) {
         return SnapshotRegistry.isKnown(path);
     }
