@@ -34,6 +34,15 @@ final class Preparation {
         this.startedNanos = startedNanos;
     }
 
+    /** A preparation already done: {@code current} is the snapshot of the file the caller saw. */
+    static Preparation of(Snapshot current, Path file) {
+        Preparation done = new Preparation(file, false, current.fileKey, 0, current.openStartedNanos);
+        done.opened.complete(current);
+        done.warmed.complete(current);
+        done.installed = true;
+        return done;
+    }
+
     /** The open snapshot, or null while opening or after a failed open. */
     Snapshot snapshot() {
         return opened.isDone() && !opened.isCompletedExceptionally() ? opened.join() : null;

@@ -163,6 +163,8 @@ public final class Snapshot {
                 snapshot.openNanos = System.nanoTime() - started;
                 return snapshot;
             }
+            Path replaced = file;
+            LOG.fine(() -> replaced + " was replaced during its open: opening it again");
             closeQuietly(root, spill);
         }
     }

@@ -529,6 +529,11 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
                     installLocked(p, published);
                 }
             }
+            Snapshot installed = current;
+            if (installed != null && fileKey != null && fileKey.equals(installed.fileKey)) {
+                // Installed meanwhile (a reader installed the handoff while the watch looked): nothing to open.
+                return Preparation.of(installed, path);
+            }
             Preparation fresh = new Preparation(path, false, fileKey, ++generation, now);
             pending = fresh;
             if (!closed) {
@@ -559,6 +564,7 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
 
     /** On an opener thread: opens the file, warms it unless it is the first, and installs it if it is the path's. */
     private void openAndWarm(Preparation p) {
+        LOG.fine(() -> path + ": opening " + p);
         BasicFileAttributes published = env.stat(p.file);
         long started = env.nanoTime();
         Snapshot opened;
