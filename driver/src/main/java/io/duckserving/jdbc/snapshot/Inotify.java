@@ -12,8 +12,10 @@ import java.util.Optional;
 /**
  * Linux's inotify through the Foreign Function API of Java 22+, reached by reflection so this
  * class compiles for Java 17 (no multi-release jar): on Java 17-21, on other systems, or where
- * the JVM does not grant this code native access ({@code --enable-native-access=ALL-UNNAMED}, or
- * the driver's module), {@link #available()} is false and the driver keeps its {@code stat}. The
+ * the JVM denies this code native access ({@code --illegal-native-access=deny} without
+ * {@code --enable-native-access} for it), {@link #available()} is false and the driver keeps its
+ * {@code stat}. By default the JVM permits it with a one-time warning per module, which DuckDB's
+ * own native library already causes for the same (unnamed) module. The
  * handles take and return Java 17 types only ({@code ioctl(int, long, int[])}), with heap arrays
  * passed to the kernel directly ({@code Linker.Option.critical(true)}).
  */
@@ -82,9 +84,9 @@ final class Inotify {
             return "inotify is Linux's";
         }
         Module module = Inotify.class.getModule();
-        // Asked first, so an unpermitted JVM never prints its restricted-method warning because of us.
+        // Asked first: a JVM that denies native access would throw at the first call.
         if (!(Boolean) Module.class.getMethod("isNativeAccessEnabled").invoke(module)) {
-            return "the JVM does not grant native access to the driver: start it with --enable-native-access="
+            return "the JVM denies native access to the driver: start it with --enable-native-access="
                     + (module.isNamed() ? module.getName() : "ALL-UNNAMED");
         }
         return null;
