@@ -47,6 +47,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
 
     private final String sql;
     private final SqlKind kind;
+    private final boolean readQuery;
     private Binding[] parameters = new Binding[8];
     private int parameterCount;
 
@@ -54,6 +55,7 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
         super(connection, preparer::prepare);
         this.sql = sql;
         this.kind = SqlKind.of(sql);
+        this.readQuery = SqlKind.isReadQuery(kind, sql);
     }
 
     /** The DuckDB prepared statement on {@code s}: prepared again, with settings and parameters, after a move. */
@@ -83,6 +85,12 @@ final class ServingPreparedStatement extends ServingStatement implements Prepare
             boundTo = s;
         }
         return ps;
+    }
+
+    /** Its SQL never changes: whether it only reads is decided once, not at every execution. */
+    @Override
+    boolean isReadQuery(SqlKind kind, String sql) {
+        return readQuery;
     }
 
     /** A copy of the bindings as they are now: later setXxx calls replace array slots, never a binding. */

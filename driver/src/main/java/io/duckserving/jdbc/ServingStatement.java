@@ -75,7 +75,10 @@ class ServingStatement implements Statement {
                 }
                 T outcome = work.on(s);
                 finish(kind, sql, s);
-                connection.binding().recordQuery(kind, sql, this::replayParameters);
+                SnapshotBinding binding = connection.binding();
+                if (binding.recordsQueries() && isReadQuery(kind, sql)) {
+                    binding.recordQuery(sql, replayParameters());
+                }
                 return outcome;
             } catch (SQLException e) {
                 throw failed(kind, s, e);
@@ -83,6 +86,11 @@ class ServingStatement implements Statement {
                 executing = null;
             }
         });
+    }
+
+    /** Whether {@code sql} (of {@code kind}) only reads, so a warm-up may run it again. */
+    boolean isReadQuery(SqlKind kind, String sql) {
+        return SqlKind.isReadQuery(kind, sql);
     }
 
     /** The parameters of the execution that just succeeded, for a warm-up to run it again; none for a plain statement. */

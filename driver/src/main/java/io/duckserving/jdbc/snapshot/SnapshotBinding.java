@@ -177,10 +177,13 @@ public final class SnapshotBinding implements SnapshotUser {
      * After a successful execution (lock held): a read query is remembered, with its parameters
      * and the session it ran in, so a warm-up of the next snapshot can run it again.
      */
-    public void recordQuery(SqlKind kind, String sql, java.util.function.Supplier<Parameters> parameters) {
-        if (kind == SqlKind.OTHER && settings.warmUpStatements() > 0 && SqlKind.startsReading(sql)) {
-            recent.record(sql, parameters.get(), state.frozen(), System.nanoTime());
-        }
+    public void recordQuery(String sql, Parameters parameters) {
+        recent.record(sql, parameters, state.frozen(), System.nanoTime());
+    }
+
+    /** Whether this connection's read queries are recorded for warm-ups at all ({@code serving_warmup_statements} > 0). */
+    public boolean recordsQueries() {
+        return settings.warmUpStatements() > 0;
     }
 
     @Override

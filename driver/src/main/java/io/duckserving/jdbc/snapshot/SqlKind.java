@@ -82,11 +82,15 @@ public enum SqlKind {
      * is never run again behind the user's back.
      */
     public static boolean isReadQuery(String sql) {
-        return of(sql) == OTHER && startsReading(sql);
+        return isReadQuery(of(sql), sql);
     }
 
-    /** Whether a statement already known to be one of kind {@link #OTHER} starts with a reading word. */
-    static boolean startsReading(String sql) {
+    /** {@link #isReadQuery(String)} of a statement whose kind is known already. */
+    public static boolean isReadQuery(SqlKind kind, String sql) {
+        return kind == OTHER && startsReading(sql);
+    }
+
+    private static boolean startsReading(String sql) {
         int i = skipBlanksAndComments(sql, 0);
         while (i < sql.length() && sql.charAt(i) == '(') {
             i = skipBlanksAndComments(sql, i + 1);
