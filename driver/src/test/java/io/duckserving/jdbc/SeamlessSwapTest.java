@@ -180,4 +180,26 @@ class SeamlessSwapTest extends PublishedSnapshotTest {
             assertEquals(1, SnapshotFiles.readVersion(c), "readers never saw it");
         }
     }
+
+    /** Anyone who may write the directory can plant names: only a regular file, not through a link, is opened. */
+    @Test
+    void handoffNamesThatAreFifosOrSymbolicLinksAreIgnored() throws Exception {
+        try (Connection c = connect()) {
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            Path elsewhere = dir.resolve("elsewhere");
+            Files.createDirectories(elsewhere);
+            Path real = elsewhere.resolve("v2.duckdb");
+            SnapshotFiles.write(real, 2, SnapshotFiles.DEFAULT_ROWS);
+            long opened = ServingDriver.snapshotsOpened();
+            Path fifo = dir.resolve(".analytics.duckdb.tmp-20261201T160000Z-3.handoff");
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+            Files.createSymbolicLink(dir.resolve(".analytics.duckdb.tmp-20261201T160000Z-4.handoff"), real);
+            // A publish after them: once its rename is handled, their events were handled too (in order).
+            SnapshotFiles.publish(target, 3);
+            Poll.until(Duration.ofSeconds(5), "the publish after them opened",
+                    () -> ServingDriver.snapshotsOpened() > opened);
+            assertEquals(3, SnapshotFiles.readVersion(c));
+            assertEquals(opened + 1, ServingDriver.snapshotsOpened(), "neither planted name was opened");
+        }
+    }
 }

@@ -445,9 +445,12 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
         if (s == null || users.isEmpty()) {
             return;
         }
+        if (java.nio.file.Files.isSymbolicLink(file)) {
+            return; // the exporter hands off a hard link: a symbolic link there points anywhere, the file is not ours
+        }
         BasicFileAttributes a = env.stat(file);
         if (a == null || !a.isRegularFile() || s.isFileOf(a)) {
-            return;
+            return; // a FIFO, a directory, or the current file under another name
         }
         synchronized (this) {
             if (closed) {
