@@ -50,8 +50,6 @@ public final class Snapshot {
     private volatile boolean closed;
     /** The exporter's publish this file holds, or null: read once, when it opens. */
     volatile Publication publication;
-    /** How long its open took, for metrics and the swap event. */
-    volatile long openNanos = -1;
     /** What the warm-up ran on this snapshot before it became current. */
     volatile WarmUp.Report warmUp = WarmUp.Report.NONE;
 
@@ -77,7 +75,12 @@ public final class Snapshot {
     }
 
     /**
-     * Opens the file now at {@code path}. The path is stat-ed before and after the open: if the
+     * Opens {@code file} as a snapshot of {@code published}: the published path itself, or a name
+     * under which the exporter hands the next file off before renaming it over the path. DuckDB
+     * names the catalog after the file it opens, so a handed-off file is opened only through a
+     * private link named as the published file.
+     *
+     * <p>The file is stat-ed before and after the open: if the
      * file key moved in between, another file was renamed over it during the open and we cannot
      * know which one DuckDB got, so we open again. When files keep arriving faster than an open
      * takes, the last attempt is kept unverified: it holds the file seen before it or a newer one,
@@ -88,16 +91,6 @@ public final class Snapshot {
      * names DuckDB lets SQL write are not the published file's; where no link can be made, SQL is
      * denied the local file system altogether (and so is spilling). Unless SQL may change
      * instance-wide settings, the configuration is locked before any reader gets a connection.
-     */
-    static Snapshot open(Path path, DuckDbOptions options, Path spillRoot) throws SQLException, IOException {
-        return open(path, path, options, spillRoot);
-    }
-
-    /**
-     * Opens {@code file} as a snapshot of {@code published}: the published path itself, or a name
-     * under which the exporter hands the next file off before renaming it over the path. DuckDB
-     * names the catalog after the file it opens, so a handed-off file is opened only through a
-     * private link named as the published file.
      */
     static Snapshot open(Path file, Path published, DuckDbOptions options, Path spillRoot)
             throws SQLException, IOException {
@@ -160,7 +153,6 @@ public final class Snapshot {
                 Snapshot snapshot = new Snapshot(id, published, before.equals(after) && before.equals(opened) ? before
                         : null, started, root, spill);
                 snapshot.publication = Publication.read(root);
-                snapshot.openNanos = System.nanoTime() - started;
                 return snapshot;
             }
             Path replaced = file;

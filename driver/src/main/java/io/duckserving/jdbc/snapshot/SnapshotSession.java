@@ -23,12 +23,10 @@ public final class SnapshotSession {
         this.replayWarnings = replayWarnings;
     }
 
-    /** A session on {@code snapshot} with {@code state} replayed, or null if the snapshot closed meanwhile. */
-    static SnapshotSession open(Snapshot snapshot, SessionState state) throws SQLException {
-        return open(snapshot, state, false);
-    }
-
-    /** {@link #open(Snapshot, SessionState)}; {@code strict}: fail on a refused setting (see {@link SessionState#replay}). */
+    /**
+     * A session on {@code snapshot} with {@code state} replayed, or null if the snapshot closed
+     * meanwhile; {@code strict}: fail on a refused setting (see {@link SessionState#replay}).
+     */
     static SnapshotSession open(Snapshot snapshot, SessionState state, boolean strict) throws SQLException {
         DuckDBConnection duck = snapshot.connect();
         if (duck == null) {
