@@ -202,4 +202,18 @@ class SeamlessSwapTest extends PublishedSnapshotTest {
             assertEquals(opened + 1, ServingDriver.snapshotsOpened(), "neither planted name was opened");
         }
     }
+
+    @Test
+    void underAMaxLagABadFileKeepsTheLastGoodSnapshotAndTheNextGoodOneIsServed() throws Exception {
+        try (Connection c = connect("serving_max_lag_ms=200")) {
+            assertEquals(1, SnapshotFiles.readVersion(c));
+            SnapshotFiles.publishJunk(target);
+            long published = System.nanoTime();
+            for (int i = 0; i < 20 || System.nanoTime() - published < TimeUnit.MILLISECONDS.toNanos(400); i++) {
+                assertEquals(1, SnapshotFiles.readVersion(c), "within and past the lag: the last good snapshot");
+            }
+            SnapshotFiles.publish(target, 2);
+            Poll.until(Duration.ofSeconds(5), "the next good file served", () -> SnapshotFiles.readVersion(c) == 2);
+        }
+    }
 }
