@@ -5,7 +5,7 @@ import java.util.Locale;
 import picocli.CommandLine;
 
 /** Parses durations the way people type them: 500ms, 30s, 2m, or ISO-8601 (PT30S). */
-final class Durations implements CommandLine.ITypeConverter<Duration> {
+public final class Durations implements CommandLine.ITypeConverter<Duration> {
 
     @Override
     public Duration convert(String value) {
