@@ -132,6 +132,9 @@ class ReplicaTest {
                 assertTrue(!m.getPublishedAt().isEmpty() && !m.getLastSuccessfulPoll().isEmpty());
                 assertEquals(List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb"),
                         filesBesideServed("follow", replicas), "only the current file, its lock and its state");
+                ServingHealth health = ServingHealth.of(url("follow", replicas));
+                assertEquals(new S3Location("follow", KEY).servedPath(replicas), health.path());
+                assertTrue(health.isServing(), health.toString());
                 System.out.println("ReplicaTest: publish-to-served " + lagMillis + " ms (poll 100 ms)");
             }
         }
