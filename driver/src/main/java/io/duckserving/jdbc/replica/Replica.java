@@ -223,12 +223,16 @@ public final class Replica implements ReplicaMXBean {
             files.removeLeftovers();
             String objectName = "s3://" + location.bucket() + "/" + m.objectKey();
             long started = System.nanoTime();
+            ReplicaEvents.Download event = new ReplicaEvents.Download();
+            event.begin();
             try {
                 files.install(store.open(location.bucket(), m.objectKey()), m, objectName, bytesDownloaded::addAndGet);
             } catch (IOException | RuntimeException e) {
                 downloadFailures.incrementAndGet();
+                commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
                 throw e;
             }
+            commit(event, m, null);
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             Instant installedAt = Instant.now();
             ReplicaState installed = new ReplicaState(location.toString(), m.publishId(), m.sha256(), m.size(), m.etag(),
@@ -244,6 +248,18 @@ public final class Replica implements ReplicaMXBean {
                     + tookMillis + " ms) at " + files.served);
             return null;
         });
+    }
+
+    private void commit(ReplicaEvents.Download event, Manifest m, String failure) {
+        event.end();
+        if (event.shouldCommit()) {
+            event.source = location.toString();
+            event.publishId = m.publishId();
+            event.objectKey = m.objectKey();
+            event.size = m.size();
+            event.failure = failure;
+            event.commit();
+        }
     }
 
     private void noteSuccess() {
