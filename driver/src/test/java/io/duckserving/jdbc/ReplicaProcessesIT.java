@@ -183,6 +183,32 @@ class ReplicaProcessesIT {
         assertEquals(size, Files.size(servedDir.resolve("analytics.duckdb")));
     }
 
+    /** Two hosts: each JVM its own replica directory; every read is one whole snapshot (checked by each query). */
+    @Test
+    void twoHostsServeEachPublishAndARollback() throws Exception {
+        try (TestPublisher publisher = new TestPublisher(server.endpoint(), "hosts", KEY).createBucket()) {
+            Path v1 = dir.resolve("v1.duckdb");
+            SnapshotFiles.write(v1, 1, SnapshotFiles.DEFAULT_ROWS);
+            publisher.publish(v1, "p1");
+            try (Reader a = new Reader("hosts", dir.resolve("host-a")); Reader b = new Reader("hosts", dir.resolve("host-b"))) {
+                assertEquals("connected version=1 downloads=1", a.expect("connected"), a.output());
+                assertEquals("connected version=1 downloads=1", b.expect("connected"), b.output());
+                Path v2 = dir.resolve("v2.duckdb");
+                SnapshotFiles.write(v2, 2, SnapshotFiles.DEFAULT_ROWS);
+                publisher.publish(v2, "p2");
+                a.send("wait 2");
+                b.send("wait 2");
+                assertEquals("seen 2 downloads=2", a.expect("seen"), a.output());
+                assertEquals("seen 2 downloads=2", b.expect("seen"), b.output());
+                publisher.rollbackTo("p1");
+                a.send("wait 1");
+                b.send("wait 1");
+                assertEquals("seen 1 downloads=3", a.expect("seen"), a.output());
+                assertEquals("seen 1 downloads=3", b.expect("seen"), b.output());
+            }
+        }
+    }
+
     @Test
     void twoJvmsSharingAReplicaDirectoryDownloadEachGenerationOnce() throws Exception {
         Path replicas = dir.resolve("replicas");
