@@ -50,8 +50,18 @@ public final class ServingConnection implements Connection {
     private volatile ServingMetaData metaData;
 
     ServingConnection(ServingUrl settings) throws SQLException {
-        this.binding = new SnapshotBinding(settings.key, settings.policy, settings.sessionSql, settings.autoCommit);
-        this.unclosed = UnclosedConnection.watch(this, binding, settings.logUnclosed);
+        ReplicaLease replica = settings.source == null ? null : ReplicaLease.acquire(settings);
+        try {
+            this.binding = new SnapshotBinding(settings.key,
+                    replica == null ? settings.policy : settings.policy.withUpstream(replica.upstream()),
+                    settings.sessionSql, settings.autoCommit);
+        } catch (SQLException | RuntimeException e) {
+            if (replica != null) {
+                replica.close();
+            }
+            throw e;
+        }
+        this.unclosed = UnclosedConnection.watch(this, binding, settings.logUnclosed, replica);
     }
 
     /** Where every execution and lookup of this connection runs: {@link SnapshotBinding#run}. */

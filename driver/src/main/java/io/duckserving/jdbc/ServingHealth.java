@@ -1,5 +1,6 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.replica.S3Location;
 import io.duckserving.jdbc.snapshot.ServingStatus;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -27,11 +28,30 @@ public final class ServingHealth {
         this.status = status;
     }
 
-    /** The health of {@code pathOrUrl}: a file path, or a {@code jdbc:duckdb-serving:} URL (its options are ignored). */
+    /**
+     * The health of {@code pathOrUrl}: a file path, or a {@code jdbc:duckdb-serving:} URL (its options are
+     * ignored, except {@code serving_replica_dir} of an {@code s3://} URL: the health is then the local
+     * replica's; its staleness is the replica's MXBean's).
+     */
     public static ServingHealth of(String pathOrUrl) {
         String text = pathOrUrl.startsWith(ServingUrl.PREFIX)
                 ? pathOrUrl.substring(ServingUrl.PREFIX.length()).split(";", 2)[0].trim()
                 : pathOrUrl;
+        if (S3Location.isS3(text)) {
+            try {
+                java.util.Properties own = new java.util.Properties();
+                if (pathOrUrl.startsWith(ServingUrl.PREFIX)) {
+                    ServingUrl.options(pathOrUrl, null).forEach((k, v) -> {
+                        if (ServingProperty.REPLICA_DIR.getName().equalsIgnoreCase(k)) {
+                            own.setProperty(ServingProperty.REPLICA_DIR.getName(), v);
+                        }
+                    });
+                }
+                return of(S3Location.parse(text).servedPath(ServingUrl.replicaDirectory(own)));
+            } catch (java.sql.SQLException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("Cannot tell the health of " + pathOrUrl + ": " + e.getMessage(), e);
+            }
+        }
         return of(Paths.get(text));
     }
 

@@ -78,7 +78,23 @@ public enum ServingProperty {
     MEMORY_LIMIT_PERCENT(PropertyNames.MEMORY_LIMIT_PERCENT, "40",
             "Default DuckDB memory_limit per snapshot, as a percentage of physical memory. Two snapshots "
                     + "are open during a swap, so 40 keeps both under DuckDB's usual 80%. An explicit "
-                    + "memory_limit option wins.");
+                    + "memory_limit option wins."),
+    REPLICA_DIR("serving_replica_dir", "",
+            "s3:// URLs only: the directory of local replicas. The served file is <dir>/<bucket>/<key>, beside it "
+                    + "its lock, state and in-progress download files; JVMs of one host may share it (one downloads, "
+                    + "the others follow). Empty means <java.io.tmpdir>/duckdb-serving-replicas-<user>."),
+    S3_ENDPOINT("serving_s3_endpoint", "",
+            "s3:// URLs only: the object store's endpoint URL (an S3-compatible store such as MinIO or R2). "
+                    + "Empty: the AWS SDK's AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL settings, else AWS."),
+    S3_REGION("serving_s3_region", "",
+            "s3:// URLs only: the region to sign requests for. Empty: the AWS SDK's region chain (AWS_REGION, "
+                    + "profile, instance metadata), else us-east-1 when an endpoint is set."),
+    S3_PATH_STYLE("serving_s3_path_style", "false",
+            "s3:// URLs only: path-style requests (http://host/bucket/key), which most S3-compatible stores need."),
+    POLL_INTERVAL_MS("serving_poll_interval_ms", "2000",
+            "s3:// URLs only: how often the manifest is polled (a conditional GET) for a new generation. After "
+                    + "failures the poll backs off, doubling up to 30 intervals and at most 60 s. At least 1. Per "
+                    + "replica, the smallest value of its connections applies.");
 
     private final String name;
     private final String defaultValue;
@@ -167,6 +183,12 @@ public enum ServingProperty {
         return parsed;
     }
 
+    /** Whether this property applies only to {@code s3://} URLs (it is refused with a local path). */
+    public boolean isReplicaOnly() {
+        return this == REPLICA_DIR || this == S3_ENDPOINT || this == S3_REGION || this == S3_PATH_STYLE
+                || this == POLL_INTERVAL_MS;
+    }
+
     /** The property, if {@code key} names one of ours (case-insensitive, as DuckDB treats its own keys). */
     public static ServingProperty forName(String key) {
         String lower = key.toLowerCase(Locale.ROOT);
@@ -182,7 +204,8 @@ public enum ServingProperty {
         DriverPropertyInfo info = new DriverPropertyInfo(name, get(props));
         info.description = description;
         info.required = false;
-        if (this == ALLOW_EXTERNAL_ACCESS || this == ALLOW_INSTANCE_SETTINGS || this == LOG_UNCLOSED_CONNECTIONS) {
+        if (this == ALLOW_EXTERNAL_ACCESS || this == ALLOW_INSTANCE_SETTINGS || this == LOG_UNCLOSED_CONNECTIONS
+                || this == S3_PATH_STYLE) {
             info.choices = new String[] {"true", "false"};
         }
         return info;

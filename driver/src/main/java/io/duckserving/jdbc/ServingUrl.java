@@ -1,5 +1,7 @@
 package io.duckserving.jdbc;
 
+import io.duckserving.jdbc.replica.S3Location;
+import io.duckserving.jdbc.replica.S3Options;
 import io.duckserving.jdbc.snapshot.DuckDbOptions;
 import io.duckserving.jdbc.snapshot.FollowPolicy;
 import io.duckserving.jdbc.snapshot.SnapshotKey;
@@ -59,10 +61,21 @@ final class ServingUrl {
     final List<String> sessionSql;
     /** Initial auto-commit of each connection ({@value #AUTO_COMMIT}, default true). */
     final boolean autoCommit;
+    /** The object-storage source of an {@code s3://} URL, or null for a local file. */
+    final S3Location source;
+    /** For an {@code s3://} URL: how to reach the store, where the replica lives, how often to poll. */
+    final S3Options s3Options;
+    final Path replicaDirectory;
+    final long pollIntervalMillis;
 
-    private ServingUrl(Path path, Properties own, DuckDbOptions duckDb, List<String> sessionSql, boolean autoCommit)
-            throws SQLException {
+    private ServingUrl(Path path, S3Location source, Path replicaDirectory, Properties own, DuckDbOptions duckDb,
+            List<String> sessionSql, boolean autoCommit) throws SQLException {
         this.path = path;
+        this.source = source;
+        this.replicaDirectory = replicaDirectory;
+        this.s3Options = source == null ? null : new S3Options(ServingProperty.S3_ENDPOINT.get(own),
+                ServingProperty.S3_REGION.get(own), ServingProperty.S3_PATH_STYLE.getBoolean(own));
+        this.pollIntervalMillis = ServingProperty.POLL_INTERVAL_MS.getPositiveLong(own);
         this.autoCommit = autoCommit;
         this.sessionSql = sessionSql;
         this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));
@@ -94,12 +107,21 @@ final class ServingUrl {
             throw new SQLException("URL " + url + " names no database file: use " + PREFIX
                     + "/path/to/analytics.duckdb", SqlStates.CANNOT_CONNECT);
         }
-        Path path;
-        try {
-            path = canonical(Paths.get(pathText));
-        } catch (InvalidPathException e) {
-            throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
-                    SqlStates.CANNOT_CONNECT, e);
+        S3Location source = null;
+        Path path = null;
+        if (S3Location.isS3(pathText)) {
+            try {
+                source = S3Location.parse(pathText);
+            } catch (IllegalArgumentException e) {
+                throw new SQLException("URL " + url + ": " + e.getMessage(), SqlStates.CANNOT_CONNECT, e);
+            }
+        } else {
+            try {
+                path = canonical(Paths.get(pathText));
+            } catch (InvalidPathException e) {
+                throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
+                        SqlStates.CANNOT_CONNECT, e);
+            }
         }
         Properties own = new Properties();
         Map<String, String> passThrough = new LinkedHashMap<>();
@@ -128,11 +150,38 @@ final class ServingUrl {
                 passThrough.put(e.getKey(), e.getValue());
             }
         }
+        Path replicaDirectory = null;
+        if (source != null) {
+            replicaDirectory = replicaDirectory(own);
+            path = canonical(source.servedPath(replicaDirectory));
+        } else {
+            for (ServingProperty p : ServingProperty.values()) {
+                if (p.isReplicaOnly() && own.getProperty(p.getName()) != null) {
+                    // Silently ignoring it would hide a URL that was meant to read object storage.
+                    throw new SQLException("Property " + p.getName() + " applies only to s3:// URLs, and " + url
+                            + " names a local file: remove it, or use jdbc:duckdb-serving:s3://bucket/key",
+                            SqlStates.INVALID_PARAMETER);
+                }
+            }
+        }
         boolean external = ServingProperty.ALLOW_EXTERNAL_ACCESS.getBoolean(own);
         boolean instanceSettings = ServingProperty.ALLOW_INSTANCE_SETTINGS.getBoolean(own);
         int memoryPercent = ServingProperty.MEMORY_LIMIT_PERCENT.getPercent(own);
-        return new ServingUrl(path, own, DuckDbOptions.of(passThrough, external, instanceSettings, memoryPercent),
+        return new ServingUrl(path, source, replicaDirectory, own, DuckDbOptions.of(passThrough, external, instanceSettings, memoryPercent),
                 List.copyOf(sessionSql), autoCommit);
+    }
+
+    /** {@code serving_replica_dir}, or {@code <java.io.tmpdir>/duckdb-serving-replicas-<user>}, absolute. */
+    static Path replicaDirectory(Properties own) throws SQLException {
+        String dir = ServingProperty.REPLICA_DIR.get(own);
+        try {
+            return canonical(dir.isEmpty()
+                    ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving-replicas-" + System.getProperty("user.name"))
+                    : Paths.get(dir));
+        } catch (InvalidPathException e) {
+            throw new SQLException("Invalid " + ServingProperty.REPLICA_DIR.getName() + " '" + dir + "': " + e.getMessage(),
+                    SqlStates.INVALID_PARAMETER, e);
+        }
     }
 
     /**

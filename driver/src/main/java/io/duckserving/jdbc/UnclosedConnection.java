@@ -25,21 +25,24 @@ final class UnclosedConnection implements Runnable {
     }
 
     private final SnapshotBinding binding;
+    /** The replica an s3:// connection holds a share of, or null. */
+    private final ReplicaLease replica;
     private final String path;
     /** Where the connection was opened, or null unless the property asks for it. */
     private final Throwable openedAt;
     /** Set by {@link #closed()}: the connection was closed by its user, nothing to report. */
     private volatile boolean closed;
 
-    private UnclosedConnection(SnapshotBinding binding, Throwable openedAt) {
+    private UnclosedConnection(SnapshotBinding binding, ReplicaLease replica, Throwable openedAt) {
         this.binding = binding;
+        this.replica = replica;
         this.path = binding.path().toString();
         this.openedAt = openedAt;
     }
 
     /** Watches {@code connection}, which uses {@code binding}; call {@link Cleaner.Cleanable#clean()} when it closes. */
-    static Watch watch(Object connection, SnapshotBinding binding, boolean recordOpener) {
-        UnclosedConnection action = new UnclosedConnection(binding,
+    static Watch watch(Object connection, SnapshotBinding binding, boolean recordOpener, ReplicaLease replica) {
+        UnclosedConnection action = new UnclosedConnection(binding, replica,
                 recordOpener ? new Throwable("the unclosed connection was opened here") : null);
         return new Watch(action, Holder.CLEANER.register(connection, action));
     }
@@ -54,10 +57,13 @@ final class UnclosedConnection implements Runnable {
             this.cleanable = cleanable;
         }
 
-        /** The connection was closed (its binding too): stop watching it, without a warning. */
+        /** The connection was closed (its binding too): lets go of its replica, stops watching it, without a warning. */
         void closed() {
             action.closed = true;
             cleanable.clean();
+            if (action.replica != null) {
+                action.replica.close();
+            }
         }
     }
 
@@ -76,5 +82,8 @@ final class UnclosedConnection implements Runnable {
                     + "opened at the stack trace below.");
         }
         binding.close();
+        if (replica != null) {
+            replica.close();
+        }
     }
 }

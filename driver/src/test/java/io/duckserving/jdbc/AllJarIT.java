@@ -48,6 +48,42 @@ class AllJarIT {
         assertTrue(output.contains("version=5 driver=io.duckserving.jdbc.ServingDriver"), output);
     }
 
+    /** The -all jar holds what s3:// needs (the AWS SDK, its URL-connection client, Jackson): a BI tool adds nothing. */
+    @Test
+    void theAllJarAloneReadsAnS3Url() throws Exception {
+        Path file = dir.resolve("v7.duckdb");
+        SnapshotFiles.write(file, 7, SnapshotFiles.DEFAULT_ROWS);
+        try (io.duckserving.testing.S3TestServer server = io.duckserving.testing.S3TestServer.start(dir.resolve("store"));
+                io.duckserving.testing.TestPublisher publisher = new io.duckserving.testing.TestPublisher(
+                        server.endpoint(), "lake", "bi/analytics.duckdb").createBucket()) {
+            publisher.publish(file, "p7");
+            Path probe = dir.resolve("S3Probe.java");
+            Files.writeString(probe, String.join("\n",
+                    "import java.sql.*;",
+                    "public class S3Probe {",
+                    "  public static void main(String[] args) throws Exception {",
+                    "    try (Connection c = DriverManager.getConnection(args[0]); Statement s = c.createStatement();",
+                    "         ResultSet rs = s.executeQuery(\"SELECT version FROM meta\")) {",
+                    "      rs.next();",
+                    "      System.out.println(\"version=\" + rs.getInt(1));",
+                    "    }",
+                    "  }",
+                    "}"));
+            String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder b = new ProcessBuilder(java, "-cp", allJar().toString(), probe.toString(),
+                    "jdbc:duckdb-serving:s3://lake/bi/analytics.duckdb;serving_replica_dir=" + dir.resolve("replicas")
+                            + ";serving_s3_path_style=true")
+                    .redirectErrorStream(true);
+            b.environment().putAll(server.awsEnvironment()); // credentials, region and endpoint as AWS tools read them
+            Process process = b.start();
+            process.getOutputStream().close();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe did not finish: " + output);
+            assertEquals(0, process.exitValue(), output);
+            assertTrue(output.contains("version=7"), output);
+        }
+    }
+
     /** The -all jar beside the driver's classes or jar, in whatever build directory this build uses. */
     private static Path allJar() throws Exception {
         Path classes = Paths.get(ServingDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());

@@ -92,6 +92,17 @@ class ServingPropertyTest extends PublishedSnapshotTest {
             case WARMUP_SQL:
                 assertEquals(List.of(), p.getReadQueries(empty));
                 break;
+            case REPLICA_DIR:
+            case S3_ENDPOINT:
+            case S3_REGION:
+                assertEquals("", p.get(empty), "empty: a documented default or the AWS SDK's own settings");
+                break;
+            case S3_PATH_STYLE:
+                assertFalse(p.getBoolean(empty), "virtual-hosted style, as AWS itself, by default");
+                break;
+            case POLL_INTERVAL_MS:
+                assertTrue(p.getPositiveLong(empty) >= 1000, "a few seconds: each poll is a GET request");
+                break;
             default:
                 throw new AssertionError("new property " + p.getName() + ": add its typed getter to this test");
         }

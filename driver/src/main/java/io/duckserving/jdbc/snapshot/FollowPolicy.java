@@ -23,10 +23,27 @@ import java.util.List;
  * @param warmUpSql read queries every warm-up runs first
  * @param warmUpMaxCpuPercent a warm-up is skipped while the machine's CPU load is at or above this
  *        (100: never skipped)
+ * @param upstream null for a locally published file; else the source that puts the file there,
+ *        whose last confirmation {@code maxStalenessNanos} bounds too
  */
 public record FollowPolicy(long checkIntervalNanos, long retryIntervalNanos, long maxStalenessNanos,
         long openTimeoutNanos, long watchIntervalMillis, long maxLagNanos, int warmUpStatements,
-        long warmUpBudgetNanos, List<String> warmUpSql, int warmUpMaxCpuPercent) {
+        long warmUpBudgetNanos, List<String> warmUpSql, int warmUpMaxCpuPercent, Upstream upstream) {
+    /** A policy for a locally published file (no upstream). */
+    public FollowPolicy(long checkIntervalNanos, long retryIntervalNanos, long maxStalenessNanos,
+            long openTimeoutNanos, long watchIntervalMillis, long maxLagNanos, int warmUpStatements,
+            long warmUpBudgetNanos, List<String> warmUpSql, int warmUpMaxCpuPercent) {
+        this(checkIntervalNanos, retryIntervalNanos, maxStalenessNanos, openTimeoutNanos, watchIntervalMillis,
+                maxLagNanos, warmUpStatements, warmUpBudgetNanos, warmUpSql, warmUpMaxCpuPercent, null);
+    }
+
+    /** This policy for a file that {@code source} puts at the path. */
+    public FollowPolicy withUpstream(Upstream source) {
+        return new FollowPolicy(checkIntervalNanos, retryIntervalNanos, maxStalenessNanos, openTimeoutNanos,
+                watchIntervalMillis, maxLagNanos, warmUpStatements, warmUpBudgetNanos, warmUpSql, warmUpMaxCpuPercent,
+                source);
+    }
+
     public FollowPolicy {
         if (checkIntervalNanos < 0 || retryIntervalNanos < 0 || maxStalenessNanos < 0 || openTimeoutNanos < 1
                 || watchIntervalMillis < 0 || maxLagNanos < 0 || warmUpStatements < 0 || warmUpBudgetNanos < 0

@@ -239,6 +239,12 @@ final class SnapshotRegistry implements DirectoryWatch.Listener {
     Snapshot current(FollowPolicy policy) throws SQLException {
         Snapshot s = current;
         long now = env.nanoTime();
+        Upstream upstream = policy.upstream();
+        if (upstream != null && policy.maxStalenessNanos() > 0
+                && now - upstream.confirmedNanos() > policy.maxStalenessNanos()) {
+            // One volatile read per statement: the source's last confirmation, against the clock read anyway.
+            throw upstream.tooStale(now - upstream.confirmedNanos(), policy.maxStalenessNanos());
+        }
         if (s == null) {
             return refresh(now, policy);
         }

@@ -1,0 +1,192 @@
+package io.duckserving.jdbc.replica;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.function.LongConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The files of one source in a replica directory: the served file {@code <name>}, and beside it
+ * {@code .<name>.lock} (held while installing, across processes), {@code .<name>.replica.json}
+ * (what is installed) and {@code .<name>.download-<random>} (a download in progress). A
+ * download becomes the served file only by a rename, after its size and SHA-256 matched the
+ * manifest and it was synced to disk, so readers never see a partial or corrupt file.
+ */
+final class ReplicaFiles {
+    private static final Logger LOG = Logger.getLogger(Replica.LOGGER_NAME);
+    private static final int BUFFER = 1 << 16;
+
+    final Path served;
+    final Path directory;
+    final String name;
+    final Path lockFile;
+    final Path stateFile;
+    private final String downloadPrefix;
+    private final String stateTempPrefix;
+
+    ReplicaFiles(Path served) {
+        this.served = served;
+        this.directory = served.getParent();
+        this.name = served.getFileName().toString();
+        this.lockFile = directory.resolve("." + name + ".lock");
+        this.stateFile = directory.resolve("." + name + ".replica.json");
+        this.downloadPrefix = "." + name + ".download-";
+        this.stateTempPrefix = "." + name + ".replica.json.tmp-";
+    }
+
+    void createDirectory() throws IOException {
+        Files.createDirectories(directory);
+    }
+
+    /** Holds the cross-process install lock (blocking) while {@code work} runs. */
+    <T> T locked(IoWork<T> work) throws IOException {
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.lock()) {
+            return work.run();
+        }
+    }
+
+    /** {@code work} under the lock if it is free now, else nothing: for bookkeeping that can wait. */
+    void ifUnlocked(IoWork<?> work) throws IOException {
+        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock()) {
+            if (lock != null) {
+                work.run();
+            }
+        }
+    }
+
+    interface IoWork<T> {
+        T run() throws IOException;
+    }
+
+    /** The state on disk if the served file is there with the state's size; else null (no usable replica). */
+    ReplicaState readState() {
+        try {
+            ReplicaState s = ManifestJson.readState(Files.readAllBytes(stateFile));
+            if (Files.size(served) != s.size()) {
+                LOG.warning(() -> served + " does not have the size " + s.size() + " that " + stateFile
+                        + " records: it is downloaded again");
+                return null;
+            }
+            return s;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "ignoring the unreadable replica state " + stateFile + ": " + e.getMessage(), e);
+            return null;
+        }
+    }
+
+    /** Writes the state beside the served file: a temporary file, synced, renamed over the old state. */
+    void writeState(ReplicaState s) throws IOException {
+        Path temp = directory.resolve(stateTempPrefix + UUID.randomUUID());
+        try {
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(ManifestJson.writeState(s));
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+                out.force(true);
+            }
+            Files.move(temp, stateFile, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        syncDirectory();
+    }
+
+    /**
+     * Removes downloads and state temporaries a killed process left (with the lock held: nobody
+     * else can be writing them); returns how many.
+     */
+    int removeLeftovers() throws IOException {
+        int removed = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
+                p -> p.getFileName().toString().startsWith(downloadPrefix)
+                        || p.getFileName().toString().startsWith(stateTempPrefix))) {
+            for (Path leftover : entries) {
+                if (Files.deleteIfExists(leftover)) {
+                    removed++;
+                    LOG.info(() -> "Removed " + leftover + ", left by a process that stopped mid-download");
+                }
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Downloads {@code m}'s object from {@code in} into a temporary file, checks its size and
+     * SHA-256 against the manifest, syncs it and renames it over the served file, then syncs the
+     * directory. On any failure the temporary file is deleted and nothing is installed.
+     */
+    void install(InputStream in, Manifest m, String objectName, LongConsumer progress) throws IOException {
+        Path temp = directory.resolve(downloadPrefix + UUID.randomUUID());
+        try {
+            MessageDigest sha = sha256();
+            long received = 0;
+            try (in; FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                byte[] buffer = new byte[BUFFER];
+                ByteBuffer wrapped = ByteBuffer.wrap(buffer);
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    received += n;
+                    progress.accept(n);
+                    if (received > m.size()) {
+                        throw new IOException(objectName + " is larger than the " + m.size()
+                                + " bytes its manifest says (publish " + m.publishId() + "): not installed");
+                    }
+                    sha.update(buffer, 0, n);
+                    wrapped.clear().limit(n);
+                    while (wrapped.hasRemaining()) {
+                        out.write(wrapped);
+                    }
+                }
+                if (received != m.size()) {
+                    throw new IOException(objectName + " has " + received + " bytes, its manifest says " + m.size()
+                            + " (publish " + m.publishId() + "; truncated?): not installed");
+                }
+                String actual = HexFormat.of().formatHex(sha.digest());
+                if (!actual.equals(m.sha256())) {
+                    throw new IOException(objectName + " has SHA-256 " + actual + ", its manifest says " + m.sha256()
+                            + " (publish " + m.publishId() + "; corrupt?): not installed");
+                }
+                out.force(true);
+            }
+            Files.move(temp, served, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+        syncDirectory();
+    }
+
+    private void syncDirectory() {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot sync the directory " + directory + " (not supported here?)", e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}
