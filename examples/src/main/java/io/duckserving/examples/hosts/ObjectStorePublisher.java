@@ -1,39 +1,52 @@
 package io.duckserving.examples.hosts;
 
+import io.duckserving.exporter.ExportReport;
+import io.duckserving.exporter.ExportRequest;
+import io.duckserving.exporter.Exporter;
+import io.duckserving.exporter.Publications;
+import io.duckserving.exporter.S3Settings;
 import io.duckserving.testing.S3TestServer;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * The publishing host of the many-hosts demo: a pipeline run rewrites {@code serving.orders} in
  * the lakehouse (every row carries the run's batch number), then one export publishes it to the
- * local target and to the object store.
+ * local target and to the object store. Credentials come from the AWS SDK's default chain (here
+ * its system properties), the store's endpoint and path style from {@link S3Settings}.
  */
 final class ObjectStorePublisher {
     private final Path lakehouse;
     private final Path localTarget;
-    private final String objectTarget;
-    private final S3TestServer store;
+    private final URI objectTarget;
+    private final S3Settings s3;
     private final int rows;
+    private final Exporter exporter = new Exporter();
 
     ObjectStorePublisher(Path directory, S3TestServer store, String objectTarget, int rows) throws java.io.IOException {
         Files.createDirectories(directory);
         this.lakehouse = directory.resolve("lakehouse.duckdb");
         this.localTarget = directory.resolve("analytics.duckdb");
-        this.objectTarget = objectTarget;
-        this.store = store;
+        this.objectTarget = URI.create(objectTarget);
+        this.s3 = S3Settings.defaults().endpoint(store.endpoint()).pathStyle(true);
         this.rows = rows;
+        System.setProperty("aws.accessKeyId", S3TestServer.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3TestServer.SECRET_KEY);
+        System.setProperty("aws.region", S3TestServer.REGION);
     }
 
     Path localTarget() {
         return localTarget;
     }
 
-    String objectTarget() {
+    URI objectTarget() {
         return objectTarget;
     }
 
@@ -47,11 +60,13 @@ final class ObjectStorePublisher {
         } catch (SQLException e) {
             throw new IllegalStateException("the pipeline run for batch " + batch + " failed: " + e.getMessage(), e);
         }
-        throw new UnsupportedOperationException("export to " + localTarget + " and " + objectTarget + " via " + store);
+        ExportReport report = exporter.export(ExportRequest.builder().source(lakehouse).target(localTarget)
+                .objectTargets(List.of(objectTarget)).s3(s3).handoff(Duration.ZERO).build());
+        return report.publishId();
     }
 
     /** Makes the publish before the current one current again on the object store; returns its id. */
     String rollback() throws Exception {
-        throw new UnsupportedOperationException();
+        return Publications.of(objectTarget, s3).rollback().toPublishId();
     }
 }
