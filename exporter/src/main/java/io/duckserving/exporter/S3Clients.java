@@ -49,14 +49,38 @@ final class S3Clients {
         if (settings.region() != null) {
             return Region.of(settings.region());
         }
-        try {
-            return new DefaultAwsRegionProviderChain().getRegion();
-        } catch (SdkClientException | IllegalStateException e) {
-            if (settings.endpoint() != null || endpointFromEnvironment()) {
-                return Region.of(COMPATIBLE_STORE_REGION);
+        Region region = ChainRegion.REGION;
+        if (region != null) {
+            return region;
+        }
+        if (settings.endpoint() != null || endpointFromEnvironment()) {
+            return Region.of(COMPATIBLE_STORE_REGION);
+        }
+        throw new ExportException(ExportException.Reason.INVALID_REQUEST, "no AWS region is configured for the "
+                + "s3:// target (" + ChainRegion.PROBLEM + "): pass --s3-region (e.g. eu-central-1), or set AWS_REGION "
+                + "or a profile's region");
+    }
+
+    /**
+     * The SDK's region chain, asked once per JVM: off EC2 its last step waits for the instance
+     * metadata service to fail (most of a second), which a library that publishes every few
+     * minutes would otherwise pay for every publish. The environment and the host do not change
+     * meanwhile.
+     */
+    private static final class ChainRegion {
+        static final Region REGION;
+        static final String PROBLEM;
+
+        static {
+            Region region = null;
+            String problem = null;
+            try {
+                region = new DefaultAwsRegionProviderChain().getRegion();
+            } catch (SdkClientException | IllegalStateException e) {
+                problem = "the AWS SDK's region chain found none";
             }
-            throw new ExportException(ExportException.Reason.INVALID_REQUEST, "no AWS region is configured for the "
-                    + "s3:// target: pass --s3-region (e.g. eu-central-1), or set AWS_REGION or a profile's region", e);
+            REGION = region;
+            PROBLEM = problem;
         }
     }
 
