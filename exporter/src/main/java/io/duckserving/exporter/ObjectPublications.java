@@ -120,7 +120,8 @@ final class ObjectPublications {
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         store.delete(target().retiredKey(chosen.publishId()));
-        store.putManifest(listing.manifests().get(chosen.publishId()).rolledBackBytes(now), read);
+        store.putManifest(listing.manifests().get(chosen.publishId()).rolledBackBytes(now), read,
+                chosen.publishId());
         progress.accept("rewrote " + target().uriOf(target().manifestKey()) + ": generation " + chosen.publishId()
                 + " is current");
         String from = current == null ? null : current.publishId();

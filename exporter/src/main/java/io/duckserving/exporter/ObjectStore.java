@@ -219,7 +219,7 @@ final class ObjectStore {
      * The one PUT that makes a generation current: only if manifest.json is still what was read
      * ({@code If-Match}), or still absent ({@code If-None-Match: *}).
      */
-    void putManifest(byte[] json, Current read) throws ExportException {
+    void putManifest(byte[] json, Current read, String publishId) throws ExportException {
         String key = target.manifestKey();
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(target.bucket()).key(key)
                 .contentType("application/json").cacheControl("no-cache");
@@ -231,6 +231,11 @@ final class ObjectStore {
         try {
             s3.putObject(request.build(), RequestBody.fromBytes(json));
         } catch (S3Exception e) {
+            if ((e.statusCode() == 412 || e.statusCode() == 409) && isOurs(publishId)) {
+                // The SDK retried a PUT whose first attempt the store had applied (the answer was lost):
+                // the manifest names this very generation.
+                return;
+            }
             if (e.statusCode() == 412 || e.statusCode() == 409) {
                 throw new ExportException(ExportException.Reason.OBJECT_TARGET_CHANGED, "another publisher or rollback "
                         + "changed " + target.uriOf(key) + " meanwhile (HTTP " + e.statusCode() + " for the conditional "
@@ -239,6 +244,15 @@ final class ObjectStore {
             throw failure("write", key, e);
         } catch (SdkException e) {
             throw failure("write", key, e);
+        }
+    }
+
+    private boolean isOurs(String publishId) {
+        try {
+            Current now = readManifest();
+            return now != null && now.manifest() != null && now.manifest().publishId().equals(publishId);
+        } catch (ExportException e) {
+            return false;
         }
     }
 
