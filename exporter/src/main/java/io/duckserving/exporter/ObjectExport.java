@@ -1,7 +1,9 @@
 package io.duckserving.exporter;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -111,7 +113,7 @@ final class ObjectExport {
         ObjectManifest manifest = new ObjectManifest(id, up.key(), up.bytes(), up.sha256(), report.publishedAt(),
                 report.source(), report.tables());
         store.putJson(target.jsonKey(id), manifest.toBytes());
-        store.putManifest(manifest.toBytes(), read);
+        store.putManifest(manifest.toBytes(), read, id);
         progress.accept("made " + id + " current: wrote " + target.uriOf(target.manifestKey()));
         ObjectPublications publications = new ObjectPublications(store, progress, Clock.systemUTC());
         String previous = read == null || read.manifest() == null ? null : read.manifest().publishId();
@@ -153,14 +155,59 @@ final class ObjectExport {
             throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the work directory " + dir
                     + " (--work-dir) does not exist; create it or choose another one");
         }
+        removeAbandonedWorkDirectories(dir, request.progress());
         try {
-            Path work = Files.createTempDirectory(dir, "duckdb-serving-export-");
+            Path work = Files.createTempDirectory(dir, WORK_PREFIX);
             request.progress().accept("writing the snapshot in the work directory " + work);
             return work;
         } catch (IOException e) {
             throw new ExportException(ExportException.Reason.INVALID_REQUEST, "cannot create a directory in the work "
                     + "directory " + dir + " (--work-dir): " + e + "; check that it is writable", e);
         }
+    }
+
+    static final String WORK_PREFIX = "duckdb-serving-export-";
+
+    /**
+     * The work directories of killed runs: ours by name, with a lock file that no process holds (an
+     * OS lock dies with its process; a live run holds its lock from just after it creates the
+     * directory until it is removed). A directory without a lock file is left alone: its run may be
+     * about to take it.
+     */
+    private static void removeAbandonedWorkDirectories(Path dir, Consumer<String> progress) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path work : (Iterable<Path>) entries.filter(p -> p.getFileName().toString().startsWith(WORK_PREFIX)
+                    && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator) {
+                if (abandoned(work)) {
+                    deleteWorkDirectory(work, progress);
+                    progress.accept("removed the work directory of an interrupted run: " + work);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            progress.accept("cannot look for work directories of interrupted runs in " + dir + ": " + e);
+        }
+    }
+
+    private static boolean abandoned(Path work) throws IOException {
+        List<Path> locks;
+        try (Stream<Path> files = Files.list(work)) {
+            locks = files.filter(p -> p.getFileName().toString().endsWith(".lock")).toList();
+        }
+        if (locks.isEmpty()) {
+            return false;
+        }
+        for (Path lockFile : locks) {
+            String name = lockFile.getFileName().toString();
+            // TargetLock, not a channel of our own: closing any channel on a lock file drops the lock this
+            // JVM may hold on it (another export in this JVM).
+            try (TargetLock lock = TargetLock.acquire(lockFile.resolveSibling(name.substring(0, name.length() - 5)),
+                    Duration.ZERO)) {
+                // not held: its run is gone
+            } catch (ExportException e) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void deleteWorkDirectory(Path work, Consumer<String> progress) {
