@@ -101,6 +101,8 @@ class ObjectHistoryTest {
                     missing.getMessage());
             assertEquals(p4, s3.json(bucket, key + "/manifest.json").get("publish_id").asText(), "manifest untouched");
 
+            assertEquals(List.of(), pubs.prune(1, Duration.ofHours(1)).pruned(), "--keep-for: p2 stopped being "
+                    + "current less than an hour ago");
             PruneReport prune = pubs.prune(1, Duration.ZERO);
             assertEquals(List.of(p2), prune.pruned());
             assertEquals(List.of(p4), prune.kept());

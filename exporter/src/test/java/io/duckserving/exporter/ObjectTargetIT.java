@@ -114,6 +114,8 @@ class ObjectTargetIT {
         assertFalse(s3.keys(bucket).stream().anyMatch(k -> k.endsWith(".duckdb") && !k.contains(previous)),
                 "no generation object of the killed run: " + s3.keys(bucket));
         assertEquals(1, SnapshotAssertions.entries(work).size(), "the killed run's work directory is left");
+        assertEquals(1, s3.client.listMultipartUploads(b -> b.bucket(bucket)).uploads().size(),
+                "its unfinished multipart upload is left (aborted by a run a day later, or a lifecycle rule)");
 
         ChildJvm.Result next = ChildJvm.runExporter(120, env(), args.toArray(String[]::new));
         assertEquals(0, next.exitCode(), next.stderr());

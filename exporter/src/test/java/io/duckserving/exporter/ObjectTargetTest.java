@@ -9,7 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.duckserving.testing.S3TestServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -180,6 +184,27 @@ class ObjectTargetTest {
                 assertEquals(List.of(List.of(e.report().publishId())),
                         Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"));
             }
+            PrintStream savedOut = System.out;
+            PrintStream savedErr = System.err;
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            int exit;
+            try {
+                System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                System.setErr(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+                exit = ExportCommand.run("--source", lake.toString(), "--target", target.toString(), "--target",
+                        "s3://" + bucket + "/" + key, "--s3-endpoint", s3.server.endpoint().toString(), "--s3-path-style",
+                        "--handoff", "0", "--json");
+            } finally {
+                System.setOut(savedOut);
+                System.setErr(savedErr);
+            }
+            assertEquals(6, exit);
+            JsonNode json = new ObjectMapper().readTree(out.toString(StandardCharsets.UTF_8));
+            assertEquals("PUBLISHED_LOCALLY_ONLY", json.get("reason").asText());
+            assertEquals(target.toString(), json.get("report").get("target").asText());
+            JsonNode object = json.get("report").get("object_targets").get(0);
+            assertFalse(object.get("current").asBoolean());
+            assertTrue(object.get("error").asText().contains("unreachable"), object.toString());
         } finally {
             s3.server.restart();
         }
@@ -211,6 +236,21 @@ class ObjectTargetTest {
             s3.server.restart();
         }
         assertEquals(before, s3.json(bucket, key + "/manifest.json").get("publish_id").asText());
+    }
+
+    @Test
+    void unfinishedMultipartUploadsOfKilledPublishersAreAbortedOnceStale() throws Exception {
+        String key = "analytics.duckdb/generations/20250101T000000Z-abcdef.duckdb";
+        s3.client.createMultipartUpload(b -> b.bucket(bucket).key(key));
+        s3.client.createMultipartUpload(b -> b.bucket(bucket).key("elsewhere.duckdb"));
+        ObjectStore store = new ObjectStore(s3.client, ObjectTarget.parse("s3://" + bucket + "/analytics.duckdb"));
+        List<String> lines = new ArrayList<>();
+
+        assertEquals(List.of(), store.abortStaleUploads(java.time.Instant.now().minus(ObjectExport.STALE_UPLOAD),
+                lines::add), "one started just now may be a live publisher's");
+        assertEquals(List.of(key), store.abortStaleUploads(java.time.Instant.now().plusSeconds(1), lines::add));
+        assertEquals(List.of("elsewhere.duckdb"), s3.client.listMultipartUploads(b -> b.bucket(bucket)).uploads()
+                .stream().map(u -> u.key()).toList(), "only under KEY/generations/");
     }
 
     @Test
