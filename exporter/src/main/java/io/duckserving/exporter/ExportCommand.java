@@ -41,7 +41,13 @@ import picocli.CommandLine.Option;
                 + ".<target>.history/<publish id>.duckdb beside the target. After a publish, generations beyond "
                 + "both --keep and --keep-for are deleted, oldest first; the current one never is. The "
                 + "subcommands list them (history), make an earlier one current again (rollback) and delete "
-                + "them (prune); each has its own --help."},
+                + "them (prune); each has its own --help.",
+            "",
+            "An s3://BUCKET/KEY target (repeat --target: at most one local file plus any number of them) gets "
+                + "the verified snapshot as the object KEY/generations/<publish id>.duckdb, then KEY/manifest.json "
+                + "is written to make it current (a conditional write: a concurrent publisher makes this run fail "
+                + "with exit code 7). Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID..., "
+                + "AWS_PROFILE, instance role); history, rollback and prune take s3:// targets too."},
         exitCodeListHeading = "%nExit codes (publishing; rollback and prune use the same):%n",
         exitCodeList = {
             "0:the snapshot was published",
