@@ -254,6 +254,23 @@ class ObjectTargetTest {
     }
 
     @Test
+    void wrongCredentialsAreAccessDeniedNamingTheTargetAndWhatToCheck() throws Exception {
+        String saved = System.getProperty("aws.secretAccessKey");
+        System.setProperty("aws.secretAccessKey", "not-the-secret");
+        try {
+            ExportException e = assertThrows(ExportException.class,
+                    () -> new Exporter().export(request("analytics.duckdb").build()));
+            assertEquals(ExportException.Reason.FAILED, e.reason());
+            assertTrue(e.getMessage().startsWith("cannot read s3://" + bucket + "/analytics.duckdb/manifest.json: "
+                    + "access denied (") && e.getMessage().contains("check the credentials"), e.getMessage());
+        } finally {
+            System.setProperty("aws.secretAccessKey", saved);
+        }
+        assertEquals(List.of(), s3.keys(bucket));
+        assertEquals(List.of(), SnapshotAssertions.entries(work));
+    }
+
+    @Test
     void aMissingBucketIsNamedWithWhatToDo() throws Exception {
         ExportException e = assertThrows(ExportException.class, () -> new Exporter().export(ExportRequest.builder()
                 .source(lake).handoff(Duration.ZERO).workDir(work).s3(s3.settings())
