@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,7 +41,13 @@ import picocli.CommandLine.Option;
                 + ".<target>.history/<publish id>.duckdb beside the target. After a publish, generations beyond "
                 + "both --keep and --keep-for are deleted, oldest first; the current one never is. The "
                 + "subcommands list them (history), make an earlier one current again (rollback) and delete "
-                + "them (prune); each has its own --help."},
+                + "them (prune); each has its own --help.",
+            "",
+            "An s3://BUCKET/KEY target (repeat --target: at most one local file plus any number of them) gets "
+                + "the verified snapshot as the object KEY/generations/<publish id>.duckdb, then KEY/manifest.json "
+                + "is written to make it current (a conditional write: a concurrent publisher makes this run fail "
+                + "with exit code 7). Credentials come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID..., "
+                + "AWS_PROFILE, instance role); history, rollback and prune take s3:// targets too."},
         exitCodeListHeading = "%nExit codes (publishing; rollback and prune use the same):%n",
         exitCodeList = {
             "0:the snapshot was published",
@@ -48,7 +55,10 @@ import picocli.CommandLine.Option;
             "2:invalid arguments or request (missing source or schema, catalog clash, target directory)",
             "3:the source stayed locked by a writer for longer than --wait",
             "4:another exporter held the target's lock file for longer than --wait",
-            "5:the snapshot was published, but its directory could not be fsynced (not yet durable)"})
+"5:the snapshot was published, but its directory could not be fsynced (not yet durable)",
+            "6:the local target was published, but an s3:// target was not (the message says which and why)",
+            "7:another publisher or rollback changed an s3:// target's manifest.json meanwhile; nothing of this "
+                + "run is current there: run again"})
 public final class ExportCommand implements Callable<Integer> {
 
     static final long MAX_WAIT_SECONDS = ExportRequest.MAX_WAIT_SECONDS;
@@ -70,9 +80,25 @@ public final class ExportCommand implements Callable<Integer> {
             description = "The lakehouse DuckDB file to read (opened read-only). Required.")
     Path source;
 
-    @Option(names = "--target", paramLabel = "FILE",
-            description = "The published snapshot, e.g. /data/analytics.duckdb; its directory must exist. Required.")
-    Path target;
+    @Option(names = "--target", paramLabel = "FILE|s3://BUCKET/KEY",
+            description = "The published snapshot: a local file, e.g. /data/analytics.duckdb (its directory must "
+                    + "exist), or an object, e.g. s3://lake/serving/analytics.duckdb. Repeat for several: at most one "
+                    + "local file and any number of s3:// targets. Required.")
+    List<String> targets = new ArrayList<>();
+
+    @CommandLine.Mixin
+    S3Options s3Options;
+
+    @Option(names = "--s3-part-size", paramLabel = "SIZE", converter = ByteSizes.Converter.class,
+            description = "Part size of multipart uploads to s3:// targets (a file up to it goes in one PUT): "
+                    + "5MiB to 1GiB, e.g. 16MiB, 64MB, or bytes. Default: 16MiB.")
+    Long s3PartSize;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "With s3:// targets and no local one: where the snapshot is written, sealed and verified "
+                    + "before the upload (a subdirectory of its own, removed afterwards). Default: the system temp "
+                    + "directory.")
+    Path workDir;
 
     @Option(names = "--schema", paramLabel = "NAME",
             description = "A schema to export (repeat for several). Default: " + ExportRequest.DEFAULT_SCHEMA + ".")
@@ -130,19 +156,38 @@ public final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (source == null || target == null) {
+        if (source == null || targets.isEmpty()) {
             // What picocli says for a missing required option, with the usage help and exit code 2.
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option"
-                    + (source == null && target == null ? "s: '--source=FILE', '--target=FILE'"
+                    + (source == null && targets.isEmpty() ? "s: '--source=FILE', '--target=FILE'"
                     : source == null ? ": '--source=FILE'" : ": '--target=FILE'")
                     + " (to publish; or give a subcommand: history, rollback, prune)");
         }
         ExportRequest request;
         // Every value check lives in ExportRequest, so the library API refuses the same requests.
         try {
-            request = ExportRequest.builder()
+            Path target = null;
+            List<URI> objectTargets = new ArrayList<>();
+            for (String t : targets) {
+                if (ObjectTarget.isObjectUri(t)) {
+                    objectTargets.add(ObjectTarget.parse(t).uri());
+                } else if (target != null) {
+                    throw new IllegalArgumentException("--target is given two local files, " + target + " and " + t
+                            + "; give at most one local file (and any number of s3:// targets)");
+                } else {
+                    target = Path.of(t);
+                }
+            }
+            ExportRequest.Builder builder = ExportRequest.builder()
                     .source(source)
                     .target(target)
+                    .objectTargets(objectTargets)
+                    .s3(s3Options.settings())
+                    .workDir(workDir);
+            if (s3PartSize != null) {
+                builder.s3PartSize(s3PartSize);
+            }
+            request = builder
                     .schemas(schemas)
                     .waitTimeout(Duration.ofSeconds(waitSeconds))
                     .threads(threads)
@@ -162,7 +207,7 @@ public final class ExportCommand implements Callable<Integer> {
             }
             return 0;
         } catch (ExportException e) {
-            return fail(spec, json, e.reason(), e.getMessage());
+            return fail(spec, json, e.reason(), e.getMessage(), e.report());
         } catch (RuntimeException e) {
             // A bug or an unexpected library failure: still one line (and JSON), not a stack trace.
             return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
@@ -182,6 +227,12 @@ public final class ExportCommand implements Callable<Integer> {
 
     static int fail(CommandLine.Model.CommandSpec spec, boolean json, ExportException.Reason reason,
             String fullMessage) {
+        return fail(spec, json, reason, fullMessage, null);
+    }
+
+    /** {@code published}: what was published nonetheless, shown under "report" in the JSON. */
+    static int fail(CommandLine.Model.CommandSpec spec, boolean json, ExportException.Reason reason,
+            String fullMessage, ExportReport published) {
         // DuckDB's messages span lines ("LINE 1: ...", "Candidate bindings"): the cause stays one line.
         String message = oneLine(fullMessage);
         PrintWriter err = spec.commandLine().getErr();
@@ -193,6 +244,9 @@ public final class ExportCommand implements Callable<Integer> {
             node.put("reason", reason.name());
             node.put("exit_code", reason.exitCode());
             node.put("error", message);
+            if (published != null) {
+                node.set("report", reportJson(published).put("status", "partial"));
+            }
             printJson(spec, node);
         }
         return reason.exitCode();
@@ -210,7 +264,7 @@ public final class ExportCommand implements Callable<Integer> {
         node.put("publish_id", report.publishId());
         node.put("published_at", report.publishedAt().toString());
         node.put("source", report.source());
-        node.put("target", report.target().toString());
+        node.put("target", report.target() == null ? null : report.target().toString());
         ArrayNode schemas = node.putArray("schemas");
         report.schemas().forEach(schemas::add);
         ArrayNode tables = node.putArray("tables");
@@ -234,14 +288,29 @@ public final class ExportCommand implements Callable<Integer> {
         report.generationsPruned().forEach(pruned::add);
         ArrayNode leftovers = node.putArray("leftovers_removed");
         report.leftoversRemoved().forEach(p -> leftovers.add(p.toString()));
+        ArrayNode objects = node.putArray("object_targets");
+        for (ObjectPublish o : report.objectTargets()) {
+            ObjectNode n = objects.addObject();
+            n.put("uri", o.uri().toString());
+            n.put("object_key", o.objectKey());
+            n.put("bytes", o.bytes());
+            n.put("sha256", o.sha256());
+            n.put("upload_ms", o.upload().toMillis());
+            n.put("current", o.current());
+            ArrayNode p = n.putArray("generations_pruned");
+            o.generationsPruned().forEach(p::add);
+            if (o.error() != null) {
+                n.put("error", oneLine(o.error()));
+            }
+        }
         return node;
     }
 
-    static ObjectNode historyJson(Path target, Path directory, List<Generation> generations) {
+    static ObjectNode historyJson(Publications publications, List<Generation> generations) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("status", "ok");
-        node.put("target", target.toString());
-        node.put("history_directory", directory.toString());
+        node.put("target", publications.targetName());
+        node.put("history_directory", publications.generationsLocation());
         node.put("current", generations.stream().filter(Generation::isCurrent).map(Generation::publishId)
                 .findFirst().orElse(null));
         ArrayNode list = node.putArray("generations");
@@ -258,7 +327,7 @@ public final class ExportCommand implements Callable<Integer> {
                 n.putNull("total_rows");
             }
             n.put("bytes", g.bytes());
-            n.put("file", g.file().toString());
+            n.put("file", g.location());
             if (g.problem() != null) {
                 n.put("problem", g.problem());
             }
@@ -269,10 +338,10 @@ public final class ExportCommand implements Callable<Integer> {
     static ObjectNode rollbackJson(RollbackReport report) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("status", "ok");
-        node.put("target", report.target().toString());
+        node.put("target", report.targetName());
         node.put("from_publish_id", report.fromPublishId());
         node.put("to_publish_id", report.toPublishId());
-        node.put("file", report.file().toString());
+        node.put("file", report.file() != null ? report.file().toString() : String.valueOf(report.object()));
         node.put("changed", report.changed());
         node.put("duration_ms", report.duration().toMillis());
         ArrayNode leftovers = node.putArray("leftovers_removed");
@@ -283,7 +352,7 @@ public final class ExportCommand implements Callable<Integer> {
     static ObjectNode pruneJson(PruneReport report) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("status", "ok");
-        node.put("target", report.target().toString());
+        node.put("target", report.targetName());
         ArrayNode kept = node.putArray("kept");
         report.kept().forEach(kept::add);
         ArrayNode pruned = node.putArray("pruned");
@@ -318,9 +387,12 @@ public final class ExportCommand implements Callable<Integer> {
                 "2:invalid arguments (target directory)"})
     static final class HistoryCommand implements Callable<Integer> {
 
-        @Option(names = "--target", required = true, paramLabel = "FILE",
-                description = "The published snapshot, e.g. /data/analytics.duckdb.")
-        Path target;
+        @Option(names = "--target", required = true, paramLabel = "FILE|s3://BUCKET/KEY",
+                description = "The published snapshot, e.g. /data/analytics.duckdb or s3://lake/serving/analytics.duckdb.")
+        String target;
+
+        @CommandLine.Mixin
+        S3Options s3Options;
 
         @Option(names = "--json", description = "Print the list as JSON on standard output (also on failure).")
         boolean json;
@@ -330,17 +402,20 @@ public final class ExportCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            Publications publications = Publications.of(target);
+            Publications publications;
             List<Generation> generations;
             try {
+                publications = s3Options.publications(target);
                 generations = publications.history();
+            } catch (IllegalArgumentException e) {
+                return fail(spec, json, ExportException.Reason.INVALID_REQUEST, e.getMessage());
             } catch (ExportException e) {
                 return fail(spec, json, e.reason(), e.getMessage());
             } catch (RuntimeException e) {
                 return fail(spec, json, ExportException.Reason.FAILED, "unexpected " + e);
             }
             if (json) {
-                printJson(spec, historyJson(publications.target(), publications.historyDirectory(), generations));
+                printJson(spec, historyJson(publications, generations));
             } else {
                 PrintWriter out = spec.commandLine().getOut();
                 out.print(historyTable(publications, generations));
@@ -353,11 +428,11 @@ public final class ExportCommand implements Callable<Integer> {
     static String historyTable(Publications publications, List<Generation> generations) {
         StringBuilder text = new StringBuilder();
         if (generations.isEmpty()) {
-            return text.append("no generations of ").append(publications.target()).append(" are kept in ")
-                    .append(publications.historyDirectory()).append('\n').toString();
+            return text.append("no generations of ").append(publications.targetName()).append(" are kept in ")
+                    .append(publications.generationsLocation()).append('\n').toString();
         }
-        text.append("generations of ").append(publications.target()).append(" kept in ")
-                .append(publications.historyDirectory()).append(" (oldest first, * = current):\n");
+        text.append("generations of ").append(publications.targetName()).append(" kept in ")
+                .append(publications.generationsLocation()).append(" (oldest first, * = current):\n");
         String format = "%1s %-23s  %-27s  %13s  %15s  %-27s  %s%n";
         text.append(String.format(Locale.ROOT, format, "", "PUBLISH ID", "PUBLISHED AT", "ROWS", "BYTES",
                 "NOT CURRENT SINCE", "SOURCE"));
@@ -448,9 +523,12 @@ public final class ExportCommand implements Callable<Integer> {
      */
     static final class LockedChange {
 
-        @Option(names = "--target", required = true, paramLabel = "FILE",
-                description = "The published snapshot, e.g. /data/analytics.duckdb.")
-        Path target;
+        @Option(names = "--target", required = true, paramLabel = "FILE|s3://BUCKET/KEY",
+                description = "The published snapshot, e.g. /data/analytics.duckdb or s3://lake/serving/analytics.duckdb.")
+        String target;
+
+        @CommandLine.Mixin
+        S3Options s3Options;
 
         @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "60", description = WAIT_DESCRIPTION)
         long waitSeconds;
@@ -466,7 +544,7 @@ public final class ExportCommand implements Callable<Integer> {
 
         int run(Change change) {
             try {
-                ObjectNode report = change.apply(Publications.of(target)
+                ObjectNode report = change.apply(s3Options.publications(target)
                         .waitTimeout(Duration.ofSeconds(waitSeconds))
                         .progress(progress(spec, quiet)));
                 if (json) {

@@ -23,7 +23,17 @@ public class ExportException extends Exception {
          * The new snapshot was renamed over the target (readers see it), but the directory could not
          * be fsynced, so a power cut may still bring back the previous snapshot.
          */
-        PUBLISHED_NOT_DURABLE(5);
+        PUBLISHED_NOT_DURABLE(5),
+        /**
+         * The local target was published (its readers see the new snapshot), but at least one
+         * {@code s3://} target was not: the message says which, and why.
+         */
+        PUBLISHED_LOCALLY_ONLY(6),
+        /**
+         * Another publisher or a rollback changed an {@code s3://} target's manifest.json while this run
+         * uploaded (its conditional write was refused): the target is as they left it; run again.
+         */
+        OBJECT_TARGET_CHANGED(7);
 
         private final int exitCode;
 
@@ -39,15 +49,33 @@ public class ExportException extends Exception {
     private static final long serialVersionUID = 1L;
 
     private final Reason reason;
+    private final transient ExportReport report;
 
     public ExportException(Reason reason, String message) {
         super(message);
         this.reason = reason;
+        this.report = null;
     }
 
     public ExportException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
+        this.report = null;
+    }
+
+    /** A failure after some targets were published: {@code report} says which ones. */
+    public ExportException(Reason reason, String message, ExportReport report) {
+        super(message);
+        this.reason = reason;
+        this.report = report;
+    }
+
+    /**
+     * What was published nonetheless (the local target, some {@code s3://} targets), with each
+     * object target's outcome in {@link ExportReport#objectTargets()}; null when nothing was.
+     */
+    public ExportReport report() {
+        return report;
     }
 
     public Reason reason() {

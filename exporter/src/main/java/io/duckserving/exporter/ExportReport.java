@@ -8,7 +8,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** What a successful export published. */
+/**
+ * What an export published: the local target and/or the {@code s3://} targets. Also carried by the
+ * {@link ExportException} of an export that published some targets and not others.
+ */
 public final class ExportReport {
 
     private final String publishId;
@@ -25,6 +28,7 @@ public final class ExportReport {
     private final Path generationKept;
     private final List<String> generationsPruned;
     private final String historySkipped;
+    private final List<ObjectPublish> objectTargets;
 
     ExportReport(String publishId, Instant publishedAt, String source, Path target, List<String> schemas,
             Map<String, Long> tables, long bytes, Duration duration, List<Path> leftoversRemoved,
@@ -44,6 +48,42 @@ public final class ExportReport {
         this.generationKept = generationKept;
         this.generationsPruned = List.copyOf(generationsPruned);
         this.historySkipped = historySkipped;
+        this.objectTargets = List.of();
+    }
+
+    private ExportReport(ExportReport local, boolean keepLocal, List<ObjectPublish> objectTargets,
+            Duration duration) {
+        this.publishId = local.publishId;
+        this.publishedAt = local.publishedAt;
+        this.source = local.source;
+        this.target = keepLocal ? local.target : null;
+        this.schemas = local.schemas;
+        this.tables = local.tables;
+        this.bytes = local.bytes;
+        this.duration = duration;
+        this.leftoversRemoved = keepLocal ? local.leftoversRemoved : List.of();
+        this.handoff = local.handoff;
+        this.handoffSkipped = local.handoffSkipped;
+        this.generationKept = keepLocal ? local.generationKept : null;
+        this.generationsPruned = keepLocal ? local.generationsPruned : List.of();
+        this.historySkipped = keepLocal ? local.historySkipped : null;
+        this.objectTargets = List.copyOf(objectTargets);
+    }
+
+    /**
+     * This report with the {@code s3://} targets' outcomes and the whole run's duration; without the
+     * local part when the local file was only the work directory's ({@code keepLocal} false).
+     */
+    ExportReport withObjectTargets(boolean keepLocal, List<ObjectPublish> objects, Duration total) {
+        return new ExportReport(this, keepLocal, objects, total);
+    }
+
+    /**
+     * One entry per {@code s3://} target, in the order given: its object, size, SHA-256, upload
+     * time, and whether it became current (else why not). Empty for a local export only.
+     */
+    public List<ObjectPublish> objectTargets() {
+        return objectTargets;
     }
 
     /** Unique id of this snapshot, also stored in {@code serving_meta.publish}. */
@@ -60,6 +100,7 @@ public final class ExportReport {
         return source;
     }
 
+    /** The local target published, or null when there were only {@code s3://} targets. */
     public Path target() {
         return target;
     }
@@ -132,7 +173,16 @@ public final class ExportReport {
 
     @Override
     public String toString() {
-        return "published " + target + " (" + publishId + "): " + tables.size() + " tables, " + totalRows()
-                + " rows, " + bytes + " bytes in " + duration.toMillis() + " ms";
+        StringBuilder where = new StringBuilder();
+        if (target != null) {
+            where.append(target);
+        }
+        for (ObjectPublish o : objectTargets) {
+            if (o.current()) {
+                where.append(where.length() == 0 ? "" : " and ").append(o.uri());
+            }
+        }
+        return "published " + (where.length() == 0 ? "nothing" : where) + " (" + publishId + "): " + tables.size()
+                + " tables, " + totalRows() + " rows, " + bytes + " bytes in " + duration.toMillis() + " ms";
     }
 }

@@ -1,11 +1,14 @@
 package io.duckserving.exporter;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,7 +16,9 @@ import java.util.regex.Pattern;
 /**
  * What to export where. Build with {@link #builder()}; exactly one of {@code source(Path)} (a
  * lakehouse file, copied with ATTACH + CREATE TABLE AS) or {@code sourceConnection(Connection)}
- * (a live DuckDB connection, streamed through Arrow C Data) must be set.
+ * (a live DuckDB connection, streamed through Arrow C Data) must be set, and at least one target:
+ * a local {@code target(Path)}, or {@code s3://} targets ({@link Builder#objectTargets(List)}), or
+ * both (the local one is published first, and its very file is uploaded).
  */
 public final class ExportRequest {
 
@@ -59,11 +64,20 @@ public final class ExportRequest {
     private final Duration handoff;
     private final int keep;
     private final Duration keepFor;
+    private final List<ObjectTarget> objectTargets;
+    private final S3Settings s3;
+    private final long s3PartSize;
+    private final Path workDir;
+    private final boolean workCopy;
 
-    private ExportRequest(Builder b) {
+    private ExportRequest(Builder b, List<ObjectTarget> objectTargets) {
+        this(b, objectTargets, false);
+    }
+
+    private ExportRequest(Builder b, List<ObjectTarget> objectTargets, boolean workCopy) {
         this.source = b.source == null ? null : b.source.toAbsolutePath().normalize();
         this.sourceConnection = b.sourceConnection;
-        this.target = b.target.toAbsolutePath().normalize();
+        this.target = b.target == null ? null : b.target.toAbsolutePath().normalize();
         this.schemas = List.copyOf(b.schemas.isEmpty() ? List.of(DEFAULT_SCHEMA) : b.schemas);
         this.waitTimeout = b.waitTimeout;
         this.progress = b.progress;
@@ -72,6 +86,28 @@ public final class ExportRequest {
         this.handoff = b.handoff;
         this.keep = b.keep;
         this.keepFor = b.keepFor;
+        this.objectTargets = List.copyOf(objectTargets);
+        this.s3 = b.s3;
+        this.s3PartSize = b.s3PartSize;
+        this.workDir = (b.workDir != null ? b.workDir : Path.of(System.getProperty("java.io.tmpdir")))
+                .toAbsolutePath().normalize();
+        this.workCopy = workCopy;
+    }
+
+    /**
+     * The same export to a local file in the work directory, without handoff or history: what an
+     * export with {@code s3://} targets only writes, seals and verifies before the upload.
+     */
+    ExportRequest inWorkDirectory(Path localTarget) {
+        Builder b = builder().source(source).sourceConnection(sourceConnection).target(localTarget).schemas(schemas)
+                .waitTimeout(waitTimeout).progress(progress).threads(threads).memoryLimit(memoryLimit)
+                .handoff(Duration.ZERO).keep(1);
+        return new ExportRequest(b, List.of(), true);
+    }
+
+    /** Whether the local target is only the work directory's copy for the upload (see {@link #inWorkDirectory}). */
+    boolean workCopy() {
+        return workCopy;
     }
 
     public static Builder builder() {
@@ -88,8 +124,36 @@ public final class ExportRequest {
         return sourceConnection;
     }
 
+    /** The local target, or null when there are only {@code s3://} targets. */
     public Path target() {
         return target;
+    }
+
+    /** The {@code s3://} targets, in the order given; empty for a local export only. */
+    public List<URI> objectTargets() {
+        return objectTargets.stream().map(ObjectTarget::uri).toList();
+    }
+
+    List<ObjectTarget> objects() {
+        return objectTargets;
+    }
+
+    /** How to reach object storage: endpoint, region, path style. */
+    public S3Settings s3() {
+        return s3;
+    }
+
+    /** Part size of multipart uploads, in bytes; files up to it go in one PUT. */
+    public long s3PartSize() {
+        return s3PartSize;
+    }
+
+    /**
+     * With {@code s3://} targets only: where the snapshot is written, sealed and verified before the
+     * upload, in a subdirectory of its own removed afterwards. Default: the system temp directory.
+     */
+    public Path workDir() {
+        return workDir;
     }
 
     public List<String> schemas() {
@@ -169,8 +233,51 @@ public final class ExportRequest {
         private Duration handoff = DEFAULT_HANDOFF;
         private int keep = Publications.DEFAULT_KEEP;
         private Duration keepFor = Publications.DEFAULT_KEEP_FOR;
+        private final List<URI> objectTargets = new ArrayList<>();
+        private S3Settings s3 = S3Settings.defaults();
+        private long s3PartSize = ObjectStore.DEFAULT_PART_SIZE;
+        private boolean s3PartSizeSet;
+        private Path workDir;
 
         private Builder() {
+        }
+
+        /**
+         * Object-storage targets, {@code s3://BUCKET/KEY} (replaces the list): the snapshot is uploaded
+         * to {@code KEY/generations/<publishId>.duckdb} with its manifest, then made current by one PUT
+         * of {@code KEY/manifest.json}. With a local {@link #target(Path)} too, the file published
+         * locally is the one uploaded.
+         */
+        public Builder objectTargets(List<URI> objectTargets) {
+            this.objectTargets.clear();
+            this.objectTargets.addAll(objectTargets);
+            return this;
+        }
+
+        /** Endpoint, region and path style for the {@code s3://} targets; default: the AWS SDK's chains. */
+        public Builder s3(S3Settings s3) {
+            this.s3 = Objects.requireNonNull(s3, "s3");
+            return this;
+        }
+
+        /**
+         * Multipart part size in bytes, {@link ObjectStore#MIN_PART_SIZE} (5 MiB, S3's minimum) to
+         * 1 GiB (a part is held in memory); default 16 MiB.
+         */
+        public Builder s3PartSize(long bytes) {
+            if (bytes < ObjectStore.MIN_PART_SIZE || bytes > ObjectStore.MAX_PART_SIZE) {
+                throw new IllegalArgumentException("--s3-part-size (s3PartSize) must be between 5MiB (S3's smallest "
+                        + "part) and 1GiB (a part is held in memory), not " + bytes + " bytes; give e.g. 16MiB");
+            }
+            this.s3PartSize = bytes;
+            this.s3PartSizeSet = true;
+            return this;
+        }
+
+        /** See {@link ExportRequest#workDir()}; only with {@code s3://} targets and no local target. */
+        public Builder workDir(Path workDir) {
+            this.workDir = workDir;
+            return this;
         }
 
         public Builder source(Path source) {
@@ -304,14 +411,37 @@ public final class ExportRequest {
                 throw new IllegalArgumentException(
                         "set exactly one of source(Path) and sourceConnection(Connection)");
             }
-            Objects.requireNonNull(target, "target must be set");
+            if (target == null && objectTargets.isEmpty()) {
+                throw new NullPointerException("target must be set (a local file, or s3:// objectTargets)");
+            }
+            List<ObjectTarget> objects = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (URI uri : objectTargets) {
+                ObjectTarget t = ObjectTarget.parse(String.valueOf(uri));
+                if (!seen.add(t.toString())) {
+                    throw new IllegalArgumentException("--target " + t + " is given twice; pass each target once");
+                }
+                objects.add(t);
+            }
+            if (objects.isEmpty()) {
+                String options = (s3.explicitOptions() + (s3PartSizeSet ? " --s3-part-size" : "")
+                        + (workDir != null ? " --work-dir" : "")).strip();
+                if (!options.isEmpty()) {
+                    throw new IllegalArgumentException(options + (options.contains(" ") ? " only apply" : " only applies")
+                            + " to s3:// targets, and no --target is one; add --target s3://BUCKET/KEY or leave "
+                            + options + " out");
+                }
+            } else if (workDir != null && target != null) {
+                throw new IllegalArgumentException("--work-dir only applies without a local --target (with one, the "
+                        + "snapshot is written beside it and that file is uploaded); leave --work-dir out");
+            }
             for (String schema : schemas) {
                 if (schema == null || schema.isBlank()) {
                     throw new IllegalArgumentException("schema names (--schema) must not be blank: " + schemas
                             + "; name a schema of the source");
                 }
             }
-            return new ExportRequest(this);
+            return new ExportRequest(this, objects);
         }
     }
 }

@@ -49,6 +49,20 @@ public final class Exporter {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public ExportReport export(ExportRequest request) throws ExportException {
+        if (!request.objects().isEmpty()) {
+            return ObjectExport.export(request);
+        }
+        return exportLocal(request, null);
+    }
+
+    /** What runs under the target's lock after a local publish: the uploads of {@link ObjectExport}. */
+    interface AfterPublish {
+        /** {@code published}: the published file's generation (its inode), or the target if none was kept. */
+        ExportReport apply(ExportReport report, Path published) throws ExportException;
+    }
+
+    /** Publishes to the local target, then runs {@code then} (if not null) still holding its lock. */
+    static ExportReport exportLocal(ExportRequest request, AfterPublish then) throws ExportException {
         long startNanos = System.nanoTime();
         Path target = request.target();
         checkTarget(request);
@@ -56,8 +70,9 @@ public final class Exporter {
         // One budget for both waits (target lock, then source lock): --wait bounds the whole wait.
         Deadline deadline = Deadline.after(request.waitTimeout());
         try (TargetLock lock = TargetLock.acquire(target, deadline)) {
+            ExportReport report;
             try {
-                return exportLocked(request, publisher, deadline, startNanos);
+                report = exportLocked(request, publisher, deadline, startNanos);
             } catch (ExportException e) {
                 if (e.reason() == ExportException.Reason.INVALID_REQUEST) {
                     // Refused (a missing schema shows only once the source is open): leave no lock file
@@ -66,6 +81,8 @@ public final class Exporter {
                 }
                 throw e;
             }
+            return then == null ? report : then.apply(report, report.generationKept() != null
+                    ? report.generationKept() : target);
         }
     }
 
@@ -117,7 +134,8 @@ public final class Exporter {
             ExportReport report = new ExportReport(publishId, published.at(), published.source(), target,
                     request.schemas(), rows, bytes, Duration.ofNanos(System.nanoTime() - startNanos), leftovers,
                     handoff.waited(), handoff.skipped(), kept.file(), kept.pruned(), historySkipped);
-            request.progress().accept(report.toString());
+            request.progress().accept(request.workCopy() ? "wrote and verified " + target + " for the upload"
+                    : report.toString());
             return report;
         } catch (IOException e) {
             publisher.discard(publishId);

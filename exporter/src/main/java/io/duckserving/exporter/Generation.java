@@ -1,5 +1,6 @@
 package io.duckserving.exporter;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Instant;
 
@@ -13,6 +14,7 @@ public final class Generation {
 
     private final String publishId;
     private final Path file;
+    private final URI object;
     private final long bytes;
     private final boolean current;
     private final Instant notCurrentSince;
@@ -23,8 +25,20 @@ public final class Generation {
 
     Generation(String publishId, Path file, long bytes, boolean current, Instant notCurrentSince, Instant publishedAt,
             String source, long totalRows, String problem) {
+        this(publishId, file, null, bytes, current, notCurrentSince, publishedAt, source, totalRows, problem);
+    }
+
+    /** A generation of an {@code s3://} target: its object instead of a file. */
+    Generation(String publishId, URI object, long bytes, boolean current, Instant notCurrentSince, Instant publishedAt,
+            String source, long totalRows, String problem) {
+        this(publishId, null, object, bytes, current, notCurrentSince, publishedAt, source, totalRows, problem);
+    }
+
+    private Generation(String publishId, Path file, URI object, long bytes, boolean current, Instant notCurrentSince,
+            Instant publishedAt, String source, long totalRows, String problem) {
         this.publishId = publishId;
         this.file = file;
+        this.object = object;
         this.bytes = bytes;
         this.current = current;
         this.notCurrentSince = notCurrentSince;
@@ -39,9 +53,25 @@ public final class Generation {
         return publishId;
     }
 
-    /** The generation's file in the history directory (the same inode as the target while it is current). */
+    /**
+     * The generation's file in the history directory (the same inode as the target while it is
+     * current); null for a generation of an {@code s3://} target ({@link #object()}).
+     */
     public Path file() {
         return file;
+    }
+
+    /**
+     * For an {@code s3://} target, the generation's object, {@code s3://BUCKET/KEY/generations/<publishId>.duckdb};
+     * null for a local target.
+     */
+    public URI object() {
+        return object;
+    }
+
+    /** The file or the object, as the CLI shows it. */
+    String location() {
+        return file != null ? file.toString() : String.valueOf(object);
     }
 
     /**
@@ -88,6 +118,6 @@ public final class Generation {
 
     @Override
     public String toString() {
-        return "generation " + publishId + (current ? " (current)" : "") + " " + file;
+        return "generation " + publishId + (current ? " (current)" : "") + " " + location();
     }
 }

@@ -1,5 +1,6 @@
 package io.duckserving.exporter;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -10,14 +11,35 @@ public final class PruneReport {
     private final List<String> kept;
     private final List<String> pruned;
     private final List<Path> leftoversRemoved;
+    private final URI objectTarget;
 
     PruneReport(Path target, List<String> kept, List<String> pruned, List<Path> leftoversRemoved) {
         this.target = target;
         this.kept = List.copyOf(kept);
         this.pruned = List.copyOf(pruned);
         this.leftoversRemoved = List.copyOf(leftoversRemoved);
+        this.objectTarget = null;
     }
 
+    /** A prune of an {@code s3://} target. */
+    PruneReport(URI objectTarget, List<String> kept, List<String> pruned) {
+        this.target = null;
+        this.kept = List.copyOf(kept);
+        this.pruned = List.copyOf(pruned);
+        this.leftoversRemoved = List.of();
+        this.objectTarget = objectTarget;
+    }
+
+    /** The {@code s3://} target pruned, or null for a local target ({@link #target()}). */
+    public URI objectTarget() {
+        return objectTarget;
+    }
+
+    String targetName() {
+        return target != null ? target.toString() : String.valueOf(objectTarget);
+    }
+
+    /** The local target, or null for an {@code s3://} one ({@link #objectTarget()}). */
     public Path target() {
         return target;
     }
@@ -42,7 +64,7 @@ public final class PruneReport {
 
     @Override
     public String toString() {
-        return "kept " + kept.size() + " generation" + (kept.size() == 1 ? "" : "s") + " of " + target + ", pruned "
+        return "kept " + kept.size() + " generation" + (kept.size() == 1 ? "" : "s") + " of " + targetName() + ", pruned "
                 + pruned.size();
     }
 }

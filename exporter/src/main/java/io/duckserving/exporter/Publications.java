@@ -1,6 +1,7 @@
 package io.duckserving.exporter;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -38,6 +39,10 @@ import java.util.function.Consumer;
  * generation. It is a plain rename, without the handoff of {@link ExportRequest#handoff()}:
  * drivers open the rolled-back file at their next statement, as they opened it before.
  *
+ * <p>An {@code s3://} target ({@link #of(URI, S3Settings)}) keeps its generations as objects under
+ * {@code KEY/generations/}; there a rollback rewrites {@code KEY/manifest.json} (no upload, no
+ * lock: a conditional write on the ETag it read) and {@link #waitTimeout} plays no part.
+ *
  * <p>Immutable and thread-safe; {@link #waitTimeout} and {@link #progress} return a copy.
  */
 public final class Publications {
@@ -53,9 +58,14 @@ public final class Publications {
     private final Duration waitTimeout;
     private final Consumer<String> progress;
     private final Clock clock;
+    private final ObjectTarget objectTarget;
+    private final S3Settings s3;
 
-    private Publications(Path target, Duration waitTimeout, Consumer<String> progress, Clock clock) {
+    private Publications(Path target, ObjectTarget objectTarget, S3Settings s3, Duration waitTimeout,
+            Consumer<String> progress, Clock clock) {
         this.target = target;
+        this.objectTarget = objectTarget;
+        this.s3 = s3;
         this.waitTimeout = waitTimeout;
         this.progress = progress;
         this.clock = clock;
@@ -64,32 +74,76 @@ public final class Publications {
     /** The publications of this target (the path readers open, as given to {@code --target}). */
     public static Publications of(Path target) {
         Objects.requireNonNull(target, "target");
-        return new Publications(target.toAbsolutePath().normalize(), ExportRequest.DEFAULT_WAIT, line -> { },
-                Clock.systemUTC());
+        return new Publications(target.toAbsolutePath().normalize(), null, null, ExportRequest.DEFAULT_WAIT,
+                line -> { }, Clock.systemUTC());
+    }
+
+    /**
+     * The publications of an object-storage target, {@code s3://BUCKET/KEY} as given to {@code --target},
+     * reached with {@code s3} (endpoint, region, path style; credentials from the SDK's default chain).
+     *
+     * @throws IllegalArgumentException for a URI that is no valid s3:// target, naming --target
+     */
+    public static Publications of(URI target, S3Settings s3) {
+        Objects.requireNonNull(target, "target");
+        return new Publications(null, ObjectTarget.parse(target.toString()), Objects.requireNonNull(s3, "s3"),
+                ExportRequest.DEFAULT_WAIT, line -> { }, Clock.systemUTC());
     }
 
     /** How long a rollback or prune waits for another exporter of the target; default 60 s, at most 366 days. */
     public Publications waitTimeout(Duration waitTimeout) {
-        return new Publications(target, ExportRequest.checkWait(waitTimeout), progress, clock);
+        return new Publications(target, objectTarget, s3, ExportRequest.checkWait(waitTimeout), progress, clock);
     }
 
     /** Receives one human-readable line per step (the CLI prints them on standard error). */
     public Publications progress(Consumer<String> progress) {
-        return new Publications(target, waitTimeout, Objects.requireNonNull(progress, "progress"), clock);
+        return new Publications(target, objectTarget, s3, waitTimeout, Objects.requireNonNull(progress, "progress"),
+                clock);
     }
 
     /** For tests: the clock that says when a generation stopped being current, and what "now" is for keepFor. */
     Publications clock(Clock clock) {
-        return new Publications(target, waitTimeout, progress, Objects.requireNonNull(clock, "clock"));
+        return new Publications(target, objectTarget, s3, waitTimeout, progress, Objects.requireNonNull(clock,
+                "clock"));
     }
 
+    /** The local target, or null for an {@code s3://} one ({@link #objectTarget()}). */
     public Path target() {
         return target;
     }
 
-    /** Where the generations are kept: {@code .<target file name>.history} beside the target. */
+    /** The {@code s3://} target, or null for a local one. */
+    public URI objectTarget() {
+        return objectTarget == null ? null : objectTarget.uri();
+    }
+
+    /**
+     * Where the generations are kept: {@code .<target file name>.history} beside the target; null for
+     * an {@code s3://} target ({@link #generationsLocation()}).
+     */
     public Path historyDirectory() {
-        return History.directoryOf(target);
+        return target == null ? null : History.directoryOf(target);
+    }
+
+    /** The target as the CLI shows it. */
+    String targetName() {
+        return target != null ? target.toString() : objectTarget.toString();
+    }
+
+    /** The history directory, or {@code s3://BUCKET/KEY/generations/}. */
+    public String generationsLocation() {
+        return target != null ? historyDirectory().toString() : objectTarget.uriOf(objectTarget.generationsPrefix());
+    }
+
+    /** For an s3:// target: its generations through a client built for this call, closed after it. */
+    private interface ObjectCall<T> {
+        T apply(ObjectPublications publications) throws ExportException;
+    }
+
+    private <T> T onObjects(ObjectCall<T> call) throws ExportException {
+        try (var client = S3Clients.build(s3)) {
+            return call.apply(new ObjectPublications(new ObjectStore(client, objectTarget), progress, clock));
+        }
     }
 
     /**
@@ -98,6 +152,9 @@ public final class Publications {
      * generation read-only to read its {@code serving_meta.publish}. Empty when nothing is kept.
      */
     public List<Generation> history() throws ExportException {
+        if (objectTarget != null) {
+            return onObjects(ObjectPublications::history);
+        }
         Exporter.checkTargetPath(target);
         History history = new History(target);
         try {
@@ -123,7 +180,10 @@ public final class Publications {
         long startNanos = System.nanoTime();
         if (publishId != null && !History.isPublishId(publishId)) {
             throw invalid("'" + publishId + "' (--to) is not a publish id, which looks like 20250301T120000Z-3f9a1c; "
-                    + "'history --target " + target + "' lists the kept ones");
+                    + "'history --target " + targetName() + "' lists the kept ones");
+        }
+        if (objectTarget != null) {
+            return onObjects(p -> p.rollback(publishId));
         }
         Exporter.checkTargetPath(target);
         AtomicPublisher publisher = new AtomicPublisher(target);
@@ -155,8 +215,9 @@ public final class Publications {
         }
         List<Generation> generations = describe(state.generations());
         Generation current = generations.stream().filter(Generation::isCurrent).findFirst().orElse(null);
-        Generation chosen = publishId != null ? find(generations, publishId, history) : previous(generations, current,
-                history);
+        String where = history.directory().toString();
+        Generation chosen = publishId != null ? find(generations, publishId, target.toString(), where)
+                : previous(generations, current, target.toString(), where);
         if (chosen == current) {
             RollbackReport report = new RollbackReport(target, chosen.publishId(), chosen.publishId(), chosen.file(),
                     false, leftovers, Duration.ofNanos(System.nanoTime() - startNanos));
@@ -210,24 +271,25 @@ public final class Publications {
         return report;
     }
 
-    private Generation find(List<Generation> generations, String publishId, History history) throws ExportException {
+    static Generation find(List<Generation> generations, String publishId, String target, String where)
+            throws ExportException {
         return generations.stream().filter(g -> g.publishId().equals(publishId)).findFirst().orElseThrow(
-                () -> invalid("no generation " + publishId + " of " + target + " is kept in " + history.directory()
+                () -> invalid("no generation " + publishId + " of " + target + " is kept in " + where
                         + "; kept: " + ids(generations) + " ('history --target " + target + "' lists them)"));
     }
 
     /** The generation published just before the current one. */
-    private Generation previous(List<Generation> generations, Generation current, History history)
+    static Generation previous(List<Generation> generations, Generation current, String target, String where)
             throws ExportException {
         if (current == null) {
-            throw invalid("the target " + target + " is not one of the generations kept in " + history.directory()
+            throw invalid("the target " + target + " is not one of the generations kept in " + where
                     + " (" + ids(generations) + "), so none is the previous one; name the one to make current "
                     + "with --to");
         }
         int at = generations.indexOf(current);
         if (at == 0) {
             throw invalid("the current generation " + current.publishId() + " is the oldest kept in "
-                    + history.directory() + ", so there is nothing older to roll back to; newer ones: "
+                    + where + ", so there is nothing older to roll back to; newer ones: "
                     + ids(generations.subList(1, generations.size())) + " (make one current with --to)");
         }
         return generations.get(at - 1);
@@ -249,6 +311,9 @@ public final class Publications {
     public PruneReport prune(int keep, Duration keepFor) throws ExportException {
         checkKeep(keep);
         checkKeepFor(keepFor);
+        if (objectTarget != null) {
+            return onObjects(p -> p.prune(keep, keepFor));
+        }
         Exporter.checkTargetPath(target);
         AtomicPublisher publisher = new AtomicPublisher(target);
         History history = new History(target);
@@ -287,7 +352,7 @@ public final class Publications {
     }
 
     /** Oldest publish first: by the time in the file (microseconds), else the one in the id; then by id. */
-    private static final Comparator<Generation> PUBLISH_ORDER = Comparator
+    static final Comparator<Generation> PUBLISH_ORDER = Comparator
             .comparing((Generation g) -> g.publishedAt() != null ? g.publishedAt() : History.timeOfId(g.publishId()))
             .thenComparing(Generation::publishId);
 

@@ -1,5 +1,6 @@
 package io.duckserving.exporter;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -14,6 +15,8 @@ public final class RollbackReport {
     private final boolean changed;
     private final List<Path> leftoversRemoved;
     private final Duration duration;
+    private final URI objectTarget;
+    private final URI object;
 
     RollbackReport(Path target, String fromPublishId, String toPublishId, Path file, boolean changed,
             List<Path> leftoversRemoved, Duration duration) {
@@ -24,8 +27,39 @@ public final class RollbackReport {
         this.changed = changed;
         this.leftoversRemoved = List.copyOf(leftoversRemoved);
         this.duration = duration;
+        this.objectTarget = null;
+        this.object = null;
     }
 
+    /** A rollback of an {@code s3://} target: manifest.json rewritten, nothing uploaded. */
+    RollbackReport(URI objectTarget, String fromPublishId, String toPublishId, URI object, boolean changed,
+            Duration duration) {
+        this.target = null;
+        this.fromPublishId = fromPublishId;
+        this.toPublishId = toPublishId;
+        this.file = null;
+        this.changed = changed;
+        this.leftoversRemoved = List.of();
+        this.duration = duration;
+        this.objectTarget = objectTarget;
+        this.object = object;
+    }
+
+    /** The {@code s3://} target rolled back, or null for a local target ({@link #target()}). */
+    public URI objectTarget() {
+        return objectTarget;
+    }
+
+    /** For an {@code s3://} target, the generation's object manifest.json now names; else null. */
+    public URI object() {
+        return object;
+    }
+
+    String targetName() {
+        return target != null ? target.toString() : String.valueOf(objectTarget);
+    }
+
+    /** The local target, or null for an {@code s3://} one ({@link #objectTarget()}). */
     public Path target() {
         return target;
     }
@@ -40,7 +74,7 @@ public final class RollbackReport {
         return toPublishId;
     }
 
-    /** The kept file the target now is (same inode: nothing was copied). */
+    /** The kept file the target now is (same inode: nothing was copied); null for an {@code s3://} target. */
     public Path file() {
         return file;
     }
@@ -61,7 +95,7 @@ public final class RollbackReport {
 
     @Override
     public String toString() {
-        return changed ? "rolled back " + target + " to " + toPublishId + " (was " + fromPublishId + ") in "
-                + duration.toMillis() + " ms" : target + " already is " + toPublishId + "; nothing changed";
+        return changed ? "rolled back " + targetName() + " to " + toPublishId + " (was " + fromPublishId + ") in "
+                + duration.toMillis() + " ms" : targetName() + " already is " + toPublishId + "; nothing changed";
     }
 }

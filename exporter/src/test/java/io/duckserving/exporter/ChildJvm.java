@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -33,9 +34,16 @@ final class ChildJvm {
 
     /** {@code java -jar <exporter-all.jar> args...}: no extra JVM flags, as the README tells users. */
     static Process exporter(List<String> args) throws IOException {
+        return exporter(args, Map.of());
+    }
+
+    /** The same with these variables added to its environment (AWS_ACCESS_KEY_ID... for s3:// targets). */
+    static Process exporter(List<String> args, Map<String, String> environment) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(java(), "-jar", exporterJar().toString()));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).start();
+        ProcessBuilder builder = new ProcessBuilder(cmd);
+        builder.environment().putAll(environment);
+        return builder.start();
     }
 
     /** A main class from the test class path in its own JVM. */
@@ -57,7 +65,11 @@ final class ChildJvm {
     }
 
     static Result runExporter(long timeoutSeconds, String... args) throws Exception {
-        Process p = exporter(List.of(args));
+        return runExporter(timeoutSeconds, Map.of(), args);
+    }
+
+    static Result runExporter(long timeoutSeconds, Map<String, String> environment, String... args) throws Exception {
+        Process p = exporter(List.of(args), environment);
         p.getOutputStream().close();
         CompletableFuture<String> out = readAsync(p.getInputStream());
         CompletableFuture<String> err = readAsync(p.getErrorStream());

@@ -1,0 +1,112 @@
+package io.duckserving.exporter;
+
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * An object-storage target, {@code s3://BUCKET/KEY}, and the names of its objects (the layout
+ * shared with the driver):
+ * <pre>
+ *   KEY/manifest.json                        the current manifest; one PUT of it publishes
+ *   KEY/generations/&lt;publishId&gt;.duckdb      the snapshot file, immutable
+ *   KEY/generations/&lt;publishId&gt;.json        that generation's manifest, immutable
+ *   KEY/generations/&lt;publishId&gt;.retired     when it stopped being current (ISO-8601)
+ * </pre>
+ */
+record ObjectTarget(URI uri, String bucket, String key) {
+
+    static final String SCHEME = "s3";
+    static final String FILE_SUFFIX = ".duckdb";
+    static final String JSON_SUFFIX = ".json";
+    static final String RETIRED_SUFFIX = ".retired";
+
+    /** Whether a {@code --target} value names an object rather than a local file. */
+    static boolean isObjectUri(String text) {
+        return text != null && text.matches("(?i)[a-z][a-z0-9+.-]*://.*");
+    }
+
+    /**
+     * Parses {@code s3://bucket/prefix/analytics.duckdb}, or IllegalArgumentException naming
+     * --target and saying what a valid one looks like.
+     */
+    static ObjectTarget parse(String text) {
+        String example = "; give s3://BUCKET/KEY, e.g. s3://lake/serving/analytics.duckdb";
+        int schemeEnd = text.indexOf("://");
+        if (schemeEnd < 0 || !text.substring(0, schemeEnd).toLowerCase(Locale.ROOT).equals(SCHEME)) {
+            throw new IllegalArgumentException("--target " + text + ": only s3:// object targets are supported"
+                    + " (S3 and the stores that speak its API, through --s3-endpoint)" + example);
+        }
+        String rest = text.substring(schemeEnd + 3);
+        int slash = rest.indexOf('/');
+        String bucket = slash < 0 ? rest : rest.substring(0, slash);
+        String key = slash < 0 ? "" : rest.substring(slash + 1);
+        if (bucket.isEmpty()) {
+            throw new IllegalArgumentException("--target " + text + " names no bucket" + example);
+        }
+        if (!bucket.matches("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")) {
+            throw new IllegalArgumentException("--target " + text + ": '" + bucket + "' is not a valid bucket name "
+                    + "(3 to 63 lowercase letters, digits, dots and hyphens)" + example);
+        }
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("--target " + text + " names a bucket but no key (the snapshot's "
+                    + "name in it)" + example);
+        }
+        if (key.endsWith("/")) {
+            throw new IllegalArgumentException("--target " + text + ": the key ends in '/', which names a folder; "
+                    + "name the snapshot itself" + example);
+        }
+        String last = key.substring(key.lastIndexOf('/') + 1);
+        if (last.equals(".") || last.equals("..")) {
+            throw new IllegalArgumentException("--target " + text + ": the key must end in the snapshot's name, not '"
+                    + last + "'" + example);
+        }
+        if (key.startsWith("/") || key.contains("//") || key.contains("?") || key.contains("#")) {
+            throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has an empty path "
+                    + "segment or a '?' or '#'" + example);
+        }
+        return new ObjectTarget(URI.create(SCHEME + "://" + bucket + "/" + encodePath(key)), bucket, key);
+    }
+
+    private static String encodePath(String key) {
+        try {
+            return new URI(null, null, key, null).getRawPath();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("--target s3://bucket/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The last segment of the key: the snapshot's file name (its DuckDB catalog name comes from it). */
+    String fileName() {
+        return key.substring(key.lastIndexOf('/') + 1);
+    }
+
+    String manifestKey() {
+        return key + "/manifest.json";
+    }
+
+    String generationsPrefix() {
+        return key + "/generations/";
+    }
+
+    String fileKey(String publishId) {
+        return generationsPrefix() + publishId + FILE_SUFFIX;
+    }
+
+    String jsonKey(String publishId) {
+        return generationsPrefix() + publishId + JSON_SUFFIX;
+    }
+
+    String retiredKey(String publishId) {
+        return generationsPrefix() + publishId + RETIRED_SUFFIX;
+    }
+
+    /** {@code s3://bucket/objectKey}, for messages. */
+    String uriOf(String objectKey) {
+        return SCHEME + "://" + bucket + "/" + objectKey;
+    }
+
+    @Override
+    public String toString() {
+        return uriOf(key);
+    }
+}

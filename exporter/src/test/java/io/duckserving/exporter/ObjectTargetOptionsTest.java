@@ -1,0 +1,89 @@
+package io.duckserving.exporter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the CLI and the library API refuse about s3:// targets and their options before anything
+ * is written or any store is asked: exit code 2, one line naming the option.
+ */
+class ObjectTargetOptionsTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void badObjectTargetsAndMisplacedS3OptionsAreRefusedNamingTheOption() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        String local = dir.resolve("analytics.duckdb").toString();
+        String[][] refused = {
+            {"--target", "s3://", "no bucket"},
+            {"--target", "s3:///analytics.duckdb", "no bucket"},
+            {"--target", "s3://lake", "no key"},
+            {"--target", "s3://lake/serving/", "ends in '/'"},
+            {"--target", "gs://lake/analytics.duckdb", "only s3:// object targets"},
+            {"--target", "s3://Lake_1/analytics.duckdb", "not a valid bucket name"},
+            {"--target", local, "--target", dir.resolve("b.duckdb").toString(), "two local files"},
+            {"--target", "s3://lake/a.duckdb", "--target", "s3://lake/a.duckdb", "given twice"},
+            {"--target", local, "--s3-endpoint", "http://127.0.0.1:9", "--s3-endpoint only applies to s3:// targets"},
+            {"--target", local, "--s3-region", "eu-central-1", "--s3-path-style",
+                "--s3-region --s3-path-style only apply to s3:// targets"},
+            {"--target", local, "--s3-part-size", "8MiB", "--s3-part-size only applies"},
+            {"--target", local, "--work-dir", dir.toString(), "--work-dir only applies"},
+            {"--target", local, "--target", "s3://lake/a.duckdb", "--work-dir", dir.toString(),
+                "--work-dir only applies without a local --target"},
+            {"--target", "s3://lake/a.duckdb", "--s3-part-size", "1MiB", "--s3-part-size (s3PartSize) must be between 5MiB"},
+            {"--target", "s3://lake/a.duckdb", "--s3-endpoint", "ftp://x", "--s3-endpoint (endpoint) 'ftp://x' is not"},
+            {"--target", "s3://lake/serving.duckdb", "catalog 'serving'"},
+        };
+        for (String[] c : refused) {
+            List<String> args = new ArrayList<>(List.of("--source", lake.toString()));
+            args.addAll(List.of(c).subList(0, c.length - 1));
+            CliRun r = runCli(args.toArray(String[]::new));
+            assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.stderr());
+            assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+            assertTrue(r.stderr().contains(c[c.length - 1]), String.join(" ", args) + ": " + r.stderr());
+        }
+        assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir), "nothing written");
+
+        CliRun history = runCli("history", "--target", local, "--s3-region", "eu-central-1");
+        assertEquals(2, history.exitCode(), history.stderr());
+        assertTrue(history.stderr().contains("--s3-region only applies to s3:// targets"), history.stderr());
+
+        IllegalArgumentException api = assertThrows(IllegalArgumentException.class, () -> ExportRequest.builder()
+                .source(lake).target(Path.of(local)).s3(S3Settings.defaults().pathStyle(true)).build());
+        assertTrue(api.getMessage().startsWith("--s3-path-style only applies to s3:// targets"), api.getMessage());
+        ExportRequest objectsOnly = ExportRequest.builder().source(lake)
+                .objectTargets(List.of(URI.create("s3://lake/x/analytics.duckdb"))).build();
+        assertEquals(null, objectsOnly.target());
+        assertEquals(16L * 1024 * 1024, objectsOnly.s3PartSize());
+        assertEquals(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize(), objectsOnly.workDir());
+    }
+
+    private record CliRun(int exitCode, String stderr) {
+    }
+
+    private static CliRun runCli(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = ExportCommand.run(args);
+            return new CliRun(code, err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+}
