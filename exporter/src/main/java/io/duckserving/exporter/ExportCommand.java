@@ -296,6 +296,7 @@ public final class ExportCommand implements Callable<Integer> {
             n.put("bytes", o.bytes());
             n.put("sha256", o.sha256());
             n.put("upload_ms", o.upload().toMillis());
+            n.put("made_current_at", o.madeCurrentAt() == null ? null : o.madeCurrentAt().toString());
             n.put("current", o.current());
             ArrayNode p = n.putArray("generations_pruned");
             o.generationsPruned().forEach(p::add);

@@ -114,6 +114,7 @@ final class ObjectExport {
                 report.source(), report.tables());
         store.putJson(target.jsonKey(id), manifest.toBytes());
         store.putManifest(manifest.toBytes(), read, id);
+        Instant madeCurrent = Instant.now();
         progress.accept("made " + id + " current: wrote " + target.uriOf(target.manifestKey()));
         ObjectPublications publications = new ObjectPublications(store, progress, Clock.systemUTC());
         String previous = read == null || read.manifest() == null ? null : read.manifest().publishId();
@@ -128,7 +129,7 @@ final class ObjectExport {
                     + "; the next publish or prune tries again");
         }
         return new ObjectPublish(target.uri(), up.key(), up.bytes(), up.sha256(), Duration.ofMillis(up.millis()),
-                true, pruned, null);
+                true, madeCurrent, pruned, null);
     }
 
     /** Readers open a replica under the key's last name: its catalog must not clash either. */

@@ -73,6 +73,7 @@ class ObjectTargetIT {
         assertEquals(bytes.length, object.get("bytes").asLong());
         assertEquals(ObjectStoreFixture.sha256(bytes), object.get("sha256").asText());
         assertTrue(object.has("upload_ms"));
+        assertTrue(object.get("made_current_at").asText().endsWith("Z"), object.toString());
         assertEquals(id, s3.json(bucket, "serving/analytics.duckdb/manifest.json").get("publish_id").asText());
         assertTrue(r.stderr().contains("published " + uri + " (" + id + ")"), r.stderr());
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir), "work directory removed");

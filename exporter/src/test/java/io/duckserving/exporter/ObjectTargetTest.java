@@ -97,6 +97,7 @@ class ObjectTargetTest {
         assertNull(report.target(), "no local target");
         ObjectPublish published = report.objectTargets().get(0);
         assertTrue(published.current());
+        assertFalse(published.madeCurrentAt().isBefore(report.publishedAt()), "made current after the snapshot was taken");
         assertEquals(object.length, published.bytes());
         assertEquals(manifest.get("sha256").asText(), published.sha256());
         assertEquals(List.of(), SnapshotAssertions.entries(work), "the work directory's subdirectory is removed");
@@ -159,6 +160,7 @@ class ObjectTargetTest {
         String ours = e.report().publishId();
         assertFalse(ours.equals(second[0]));
         assertFalse(e.report().objectTargets().get(0).current());
+        assertNull(e.report().objectTargets().get(0).madeCurrentAt());
         assertTrue(s3.exists(bucket, key + "/generations/" + ours + ".duckdb"),
                 "our generation stays, not current (a later prune removes it)");
         assertEquals(List.of(), SnapshotAssertions.entries(work));

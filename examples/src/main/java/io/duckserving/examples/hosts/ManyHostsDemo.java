@@ -132,7 +132,7 @@ public final class ManyHostsDemo implements Callable<Integer> {
             out.println("object store (S3Proxy) at " + store.endpoint() + ", bucket " + BUCKET);
             ObjectStorePublisher publisher = new ObjectStorePublisher(dir.resolve("publisher"), store,
                     "s3://" + BUCKET + "/" + KEY, settings.rows());
-            String first = publisher.publish(1);
+            String first = publisher.publish(1).publishId();
             out.println("published " + first + " to " + publisher.localTarget() + " and " + publisher.objectTarget());
 
             List<ReaderNodeProcess> nodes = new ArrayList<>();
@@ -168,9 +168,11 @@ public final class ManyHostsDemo implements Callable<Integer> {
                         out.println("object store back after " + outageMillis + " ms");
                     }
                     long start = System.currentTimeMillis();
-                    String id = publisher.publish(batch);
-                    long published = System.currentTimeMillis();
-                    StringBuilder line = new StringBuilder("published " + id + " (" + (published - start) + " ms)");
+                    ObjectStorePublisher.Published p = publisher.publish(batch);
+                    String id = p.publishId();
+                    long published = p.madeCurrentEpochMillis();
+                    StringBuilder line = new StringBuilder("published " + id + " (export and upload "
+                            + (published - start) + " ms)");
                     for (ReaderNodeProcess node : nodes) {
                         long at = node.awaitServing(id, start, waitMillis);
                         if (at < 0) {

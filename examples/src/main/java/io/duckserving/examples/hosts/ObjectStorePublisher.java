@@ -50,8 +50,12 @@ final class ObjectStorePublisher {
         return objectTarget;
     }
 
-    /** Runs the pipeline for {@code batch} and publishes it; returns the publish id. */
-    String publish(int batch) throws Exception {
+    /** One publish: its id and when the object store's manifest.json named it (readers' lag counts from there). */
+    record Published(String publishId, long madeCurrentEpochMillis) {
+    }
+
+    /** Runs the pipeline for {@code batch} and publishes it. */
+    Published publish(int batch) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:duckdb:" + lakehouse); Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS serving");
             // A row count that changes with every batch, so a torn read could not match the recorded count.
@@ -62,7 +66,7 @@ final class ObjectStorePublisher {
         }
         ExportReport report = exporter.export(ExportRequest.builder().source(lakehouse).target(localTarget)
                 .objectTargets(List.of(objectTarget)).s3(s3).handoff(Duration.ZERO).build());
-        return report.publishId();
+        return new Published(report.publishId(), report.objectTargets().get(0).madeCurrentAt().toEpochMilli());
     }
 
     /** Makes the publish before the current one current again on the object store; returns its id. */
