@@ -226,7 +226,8 @@ public final class Replica implements ReplicaMXBean {
             ReplicaEvents.Download event = new ReplicaEvents.Download();
             event.begin();
             try {
-                files.install(store.open(location.bucket(), m.objectKey()), m, objectName, bytesDownloaded::addAndGet);
+                store.read(location.bucket(), m.objectKey(), m.size(),
+                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet));
             } catch (IOException | RuntimeException e) {
                 downloadFailures.incrementAndGet();
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
