@@ -222,6 +222,7 @@ public final class Replica implements ReplicaMXBean {
             }
             files.removeLeftovers();
             String objectName = "s3://" + location.bucket() + "/" + m.objectKey();
+            files.checkRoomFor(m, objectName);
             long started = System.nanoTime();
             ReplicaEvents.Download event = new ReplicaEvents.Download();
             event.begin();

@@ -7,10 +7,12 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -29,6 +31,8 @@ import java.util.logging.Logger;
 final class ReplicaFiles {
     private static final Logger LOG = Logger.getLogger(Replica.LOGGER_NAME);
     private static final int BUFFER = 1 << 16;
+    /** A state file is a few hundred bytes. */
+    private static final int MAX_STATE_BYTES = 64 * 1024;
 
     final Path served;
     final Path directory;
@@ -54,19 +58,40 @@ final class ReplicaFiles {
 
     /** Holds the cross-process install lock (blocking) while {@code work} runs. */
     <T> T locked(IoWork<T> work) throws IOException {
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = channel.lock()) {
+        try (FileChannel channel = openLockFile(); FileLock lock = channel.lock()) {
             return work.run();
         }
     }
 
     /** {@code work} under the lock if it is free now, else nothing: for bookkeeping that can wait. */
     void ifUnlocked(IoWork<?> work) throws IOException {
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock()) {
+        try (FileChannel channel = openLockFile(); FileLock lock = channel.tryLock()) {
             if (lock != null) {
                 work.run();
             }
+        }
+    }
+
+    /** The lock file, never through a symbolic link: one planted there must not make us create or open a file elsewhere. */
+    private FileChannel openLockFile() throws IOException {
+        try {
+            return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new IOException("cannot open the lock file " + lockFile + " (" + e + "): it must be a regular file "
+                    + "that this user can write; remove whatever is there (a link?) or use another serving_replica_dir", e);
+        }
+    }
+
+    /**
+     * Refuses a download that cannot fit: without this, an object larger than the free space (or a
+     * manifest that claims so) fills the disk, shared with DuckDB's temporary files, on every retry.
+     */
+    void checkRoomFor(Manifest m, String objectName) throws IOException {
+        long usable = Files.getFileStore(directory).getUsableSpace();
+        if (m.size() > usable) {
+            throw new IOException(objectName + " (publish " + m.publishId() + ") has " + m.size() + " bytes, and "
+                    + directory + " has only " + usable + " bytes free: not downloaded. Free space there, or point "
+                    + "serving_replica_dir at a larger disk");
         }
     }
 
@@ -77,8 +102,21 @@ final class ReplicaFiles {
     /** The state on disk if the served file is there with the state's size; else null (no usable replica). */
     ReplicaState readState() {
         try {
+            // Reading a FIFO planted at the state file would block (in the constructor, under the
+            // registry's lock: every s3:// connect of the JVM); a link would read another file.
+            BasicFileAttributes state = Files.readAttributes(stateFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!state.isRegularFile() || state.size() > MAX_STATE_BYTES) {
+                LOG.warning(() -> stateFile + " is not a regular file of at most " + MAX_STATE_BYTES + " bytes (a link, a "
+                        + "FIFO, a directory?): ignored, the replica is downloaded again and the state file replaced");
+                return null;
+            }
             ReplicaState s = ManifestJson.readState(Files.readAllBytes(stateFile));
-            if (Files.size(served) != s.size()) {
+            BasicFileAttributes file = Files.readAttributes(served, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!file.isRegularFile()) {
+                LOG.warning(() -> served + " is not a regular file (a link, a FIFO, a directory?): it is downloaded again");
+                return null;
+            }
+            if (file.size() != s.size()) {
                 LOG.warning(() -> served + " does not have the size " + s.size() + " that " + stateFile
                         + " records: it is downloaded again");
                 return null;
