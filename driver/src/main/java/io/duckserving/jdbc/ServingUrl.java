@@ -7,6 +7,7 @@ import io.duckserving.jdbc.snapshot.FollowPolicy;
 import io.duckserving.jdbc.snapshot.SnapshotKey;
 import io.duckserving.jdbc.snapshot.SpillRoot;
 import io.duckserving.jdbc.snapshot.SqlStates;
+import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -171,13 +172,26 @@ final class ServingUrl {
                 List.copyOf(sessionSql), autoCommit);
     }
 
-    /** {@code serving_replica_dir}, or {@code <java.io.tmpdir>/duckdb-serving-replicas-<user>}, absolute. */
+    /**
+     * {@code serving_replica_dir}, or {@code <java.io.tmpdir>/duckdb-serving-replicas-<user>}, absolute.
+     * The default is in a directory every user can write: another user who created it first could
+     * plant a replica and a state file that say "current" and be served, so it is made mode 0700
+     * and refused unless it is this user's alone (as the default spill root).
+     */
     static Path replicaDirectory(Properties own) throws SQLException {
         String dir = ServingProperty.REPLICA_DIR.get(own);
         try {
-            return canonical(dir.isEmpty()
-                    ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving-replicas-" + System.getProperty("user.name"))
-                    : Paths.get(dir));
+            if (dir.isEmpty()) {
+                Path shared = canonical(Paths.get(System.getProperty("java.io.tmpdir"),
+                        "duckdb-serving-replicas-" + System.getProperty("user.name")));
+                try {
+                    return SpillRoot.createPrivate(shared, "the default replica directory",
+                            ServingProperty.REPLICA_DIR.getName());
+                } catch (IOException e) {
+                    throw new SQLException("Cannot use " + e.getMessage(), SqlStates.CANNOT_CONNECT, e);
+                }
+            }
+            return canonical(Paths.get(dir));
         } catch (InvalidPathException e) {
             throw new SQLException("Invalid " + ServingProperty.REPLICA_DIR.getName() + " '" + dir + "': " + e.getMessage(),
                     SqlStates.INVALID_PARAMETER, e);
