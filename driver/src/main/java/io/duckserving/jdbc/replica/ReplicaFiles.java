@@ -2,6 +2,7 @@ package io.duckserving.jdbc.replica;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -17,6 +18,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -31,6 +34,8 @@ import java.util.logging.Logger;
 final class ReplicaFiles {
     private static final Logger LOG = Logger.getLogger(Replica.LOGGER_NAME);
     private static final int BUFFER = 1 << 16;
+    /** One per lock file this JVM has used (one per source and directory: never many). */
+    private static final ConcurrentHashMap<Object, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
     /** A state file is a few hundred bytes. */
     private static final int MAX_STATE_BYTES = 64 * 1024;
 
@@ -58,18 +63,50 @@ final class ReplicaFiles {
 
     /** Holds the cross-process install lock (blocking) while {@code work} runs. */
     <T> T locked(IoWork<T> work) throws IOException {
-        try (FileChannel channel = openLockFile(); FileLock lock = channel.lock()) {
-            return work.run();
+        try (FileChannel channel = openLockFile()) {
+            ReentrantLock inProcess = inProcessLock();
+            try {
+                inProcess.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for " + lockFile);
+            }
+            try (FileLock lock = channel.lock()) {
+                return work.run();
+            } finally {
+                inProcess.unlock();
+            }
         }
     }
 
     /** {@code work} under the lock if it is free now, else nothing: for bookkeeping that can wait. */
     void ifUnlocked(IoWork<?> work) throws IOException {
-        try (FileChannel channel = openLockFile(); FileLock lock = channel.tryLock()) {
-            if (lock != null) {
-                work.run();
+        try (FileChannel channel = openLockFile()) {
+            ReentrantLock inProcess = inProcessLock();
+            if (!inProcess.tryLock()) {
+                return;
+            }
+            try (FileLock lock = channel.tryLock()) {
+                if (lock != null) {
+                    work.run();
+                }
+            } finally {
+                inProcess.unlock();
             }
         }
+    }
+
+    /**
+     * This JVM's lock for the lock file, taken before the file lock. File locks belong to the
+     * process, so a second one on the same file from this JVM throws OverlappingFileLockException
+     * instead of waiting: that happens when two replicas of this JVM share the file (a replica
+     * directory named by two paths through a link, or a replica closing while its successor
+     * starts). Keyed by the file's identity (device and inode), as the JVM's own check is.
+     */
+    private ReentrantLock inProcessLock() throws IOException {
+        Object identity = Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        return IN_PROCESS_LOCKS.computeIfAbsent(identity != null ? identity : lockFile.toRealPath(),
+                k -> new ReentrantLock());
     }
 
     /** The lock file, never through a symbolic link: one planted there must not make us create or open a file elsewhere. */
