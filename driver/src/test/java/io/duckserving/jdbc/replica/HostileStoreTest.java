@@ -134,4 +134,21 @@ class HostileStoreTest {
             replica.close();
         }
     }
+
+    @Test
+    void aBrokenManifestIsQuotedOnlyInPartInErrorsLogsAndMetrics() throws Exception {
+        String padding = "x".repeat(500_000);
+        for (String broken : List.of("{\"format\":1,\"junk\":\"" + padding + "\"}", "not json " + padding)) {
+            http.on("/manifest.json", FaultyHttpStore.ok(broken.getBytes(StandardCharsets.UTF_8)));
+            Replica replica = replica(new S3ObjectStore(new S3Options(http.endpoint(), null, true)));
+            try {
+                IOException e = assertThrows(IOException.class, replica::installFirst);
+                assertTrue(e.getMessage().contains("s3://lake/" + KEY) && e.getMessage().length() < 2_000,
+                        e.getMessage().length() + ": " + e.getMessage().substring(0, 300));
+                assertTrue(replica.getLastFailure().length() < 2_000, "the MXBean's LastFailure too");
+            } finally {
+                replica.close();
+            }
+        }
+    }
 }
