@@ -222,7 +222,7 @@ final class ReplicaFiles {
                     received += n;
                     progress.accept(n);
                     if (received > m.size()) {
-                        throw new IOException(objectName + " is larger than the " + m.size()
+                        throw new ObjectMismatch(objectName + " is larger than the " + m.size()
                                 + " bytes its manifest says (publish " + m.publishId() + "): not installed");
                     }
                     sha.update(buffer, 0, n);
@@ -232,12 +232,12 @@ final class ReplicaFiles {
                     }
                 }
                 if (received != m.size()) {
-                    throw new IOException(objectName + " has " + received + " bytes, its manifest says " + m.size()
+                    throw new ObjectMismatch(objectName + " has " + received + " bytes, its manifest says " + m.size()
                             + " (publish " + m.publishId() + "; truncated?): not installed");
                 }
                 String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equals(m.sha256())) {
-                    throw new IOException(objectName + " has SHA-256 " + actual + ", its manifest says " + m.sha256()
+                    throw new ObjectMismatch(objectName + " has SHA-256 " + actual + ", its manifest says " + m.sha256()
                             + " (publish " + m.publishId() + "; corrupt?): not installed");
                 }
                 out.force(true);
@@ -247,6 +247,13 @@ final class ReplicaFiles {
             Files.deleteIfExists(temp);
         }
         syncDirectory();
+    }
+
+    /** The object is not what its manifest says (size or SHA-256): it will be the same the next time. */
+    static final class ObjectMismatch extends IOException {
+        ObjectMismatch(String message) {
+            super(message);
+        }
     }
 
     private void syncDirectory() {

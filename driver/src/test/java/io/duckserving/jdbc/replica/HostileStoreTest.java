@@ -151,4 +151,36 @@ class HostileStoreTest {
             }
         }
     }
+
+    @Test
+    void anObjectThatDoesNotMatchItsManifestIsNotDownloadedAgainUntilTheManifestChanges() throws Exception {
+        http.on("/manifest.json", FaultyHttpStore.ok(manifest(10_000))).on("/p1.duckdb", FaultyHttpStore.ok(new byte[10_000]));
+        Replica replica = replica(new S3ObjectStore(new S3Options(http.endpoint(), null, true)));
+        try {
+            IOException e = assertThrows(IOException.class, replica::installFirst);
+            assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
+            replica.startPolling(20);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (replica.getPolls() < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(replica.getPolls() >= 5, "" + replica.getPolls());
+            assertEquals(1, http.requests("/p1.duckdb"), "the same 10 kB (or 10 GB) is not fetched on every poll");
+            assertTrue(replica.getLastFailure().contains("SHA-256") && replica.getLastFailure().contains("not downloaded again"),
+                    replica.getLastFailure());
+
+            byte[] good = new byte[10_000];
+            good[0] = 1;
+            String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(good));
+            http.on("/p2.duckdb", FaultyHttpStore.ok(good)).on("/manifest.json", FaultyHttpStore.ok(new String(manifest(10_000),
+                    StandardCharsets.UTF_8).replace("p1", "p2").replace("0".repeat(64), sha).getBytes(StandardCharsets.UTF_8)));
+            while (!replica.getPublishId().equals("p2") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals("p2", replica.getPublishId(), "the next publish is installed");
+            assertEquals("", replica.getLastFailure());
+        } finally {
+            replica.close();
+        }
+    }
 }
