@@ -180,11 +180,16 @@ final class S3ObjectStore implements ObjectStore {
             String code = s3e.awsErrorDetails() == null ? null : s3e.awsErrorDetails().errorCode();
             what = "HTTP " + s3e.statusCode() + (code == null ? "" : " " + code)
                     + (s3e.statusCode() == 403 ? " (check the credentials and their permissions)" : "")
-                    + ": " + (s3e.awsErrorDetails() == null ? s3e.getMessage() : s3e.awsErrorDetails().errorMessage());
+                    + detail(s3e.awsErrorDetails() == null ? s3e.getMessage() : s3e.awsErrorDetails().errorMessage());
         } else {
             what = e.getMessage();
         }
         return new IOException("s3://" + bucket + "/" + key + ": " + what, e);
+    }
+
+    /** ": message", or nothing when the store sent none (a 404 without a body would read "null"). */
+    private static String detail(String message) {
+        return message == null || message.isBlank() || message.equals("null") ? "" : ": " + message;
     }
 
     @Override
