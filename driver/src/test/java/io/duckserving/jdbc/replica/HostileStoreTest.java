@@ -174,11 +174,24 @@ class HostileStoreTest {
             String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(good));
             http.on("/p2.duckdb", FaultyHttpStore.ok(good)).on("/manifest.json", FaultyHttpStore.ok(new String(manifest(10_000),
                     StandardCharsets.UTF_8).replace("p1", "p2").replace("0".repeat(64), sha).getBytes(StandardCharsets.UTF_8)));
-            while (!replica.getPublishId().equals("p2") && System.nanoTime() < deadline) {
+            while (!(replica.getPublishId().equals("p2") && replica.getLastFailure().isEmpty()) && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
             assertEquals("p2", replica.getPublishId(), "the next publish is installed");
             assertEquals("", replica.getLastFailure());
+        } finally {
+            replica.close();
+        }
+    }
+
+    @Test
+    void aStatusWithoutABodyIsReportedWithoutNull() throws Exception {
+        // FaultyHttpStore answers every unscripted path with a 404 and no body.
+        Replica replica = replica(new S3ObjectStore(new S3Options(http.endpoint(), null, true)));
+        try {
+            IOException e = assertThrows(IOException.class, replica::installFirst);
+            assertTrue(e.getMessage().contains("s3://lake/" + KEY + "/manifest.json: HTTP 404") && !e.getMessage().contains("null"),
+                    e.getMessage());
         } finally {
             replica.close();
         }
