@@ -172,7 +172,9 @@ public final class Replica implements ReplicaMXBean {
             syncOnce();
             backoffMillis = 0;
             delay = pollIntervalMillis;
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception | Error e) {
+            // Errors too (a LinkageError from a lazily loaded SDK class, an OutOfMemoryError): the
+            // executor would swallow one, and this poll would never be scheduled again.
             noteFailure(e);
             long interval = pollIntervalMillis;
             long cap = Math.max(interval, Math.min(MAX_BACKOFF_MILLIS, interval * MAX_BACKOFF_INTERVALS));
@@ -330,7 +332,7 @@ public final class Replica implements ReplicaMXBean {
         }
     }
 
-    private void noteFailure(Exception e) {
+    private void noteFailure(Throwable e) {
         pollFailures.incrementAndGet();
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         lastFailure = message;
