@@ -18,9 +18,9 @@ public interface ObjectStore extends AutoCloseable {
 
     /**
      * Streams the object to {@code reader} and returns when it returns. A store that sends the
-     * object slower than a minimum average throughput for {@code expectedSize} bytes is cut off
-     * (an IOException saying so), so a trickling store cannot hold the caller, and the install
-     * lock, forever. The stream is closed after {@code reader} returns.
+     * object slower than a minimum average throughput for {@code expectedSize} bytes, or next to
+     * nothing for a while, is cut off (an IOException saying so), so a trickling store cannot hold
+     * the caller, and the install lock, for long. The stream is closed after {@code reader} returns.
      */
     void read(String bucket, String key, long expectedSize, ObjectReader reader) throws IOException;
 

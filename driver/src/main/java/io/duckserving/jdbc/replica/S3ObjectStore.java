@@ -1,6 +1,8 @@
 package io.duckserving.jdbc.replica;
 
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -36,22 +38,31 @@ final class S3ObjectStore implements ObjectStore {
      * timeout only fires when nothing arrives; this bounds a store that trickles bytes in.
      */
     static final long MIN_BYTES_PER_SECOND = 256 * 1024;
+    /**
+     * The deadline alone scales with the size the manifest claims (a 10 GB claim allows hours), so
+     * each window of this length must also bring a quarter of {@link #MIN_BYTES_PER_SECOND}'s worth:
+     * a trickle is cut off within about a window, whatever the size; a short stall is not.
+     */
+    static final Duration PROGRESS_WINDOW = Duration.ofSeconds(30);
     /** A manifest is a few hundred bytes: anything past this is not one, and is not read into memory. */
     static final int MAX_MANIFEST_BYTES = 1 << 20;
 
     private final S3Client s3;
     private final Duration requestTimeout;
     private final long minBytesPerSecond;
+    private final Duration progressWindow;
     private final int maxManifestBytes;
 
     S3ObjectStore(S3Options options) {
-        this(options, REQUEST_TIMEOUT, MIN_BYTES_PER_SECOND, MAX_MANIFEST_BYTES);
+        this(options, REQUEST_TIMEOUT, MIN_BYTES_PER_SECOND, PROGRESS_WINDOW, MAX_MANIFEST_BYTES);
     }
 
     /** With other limits than the defaults: for tests that must not wait 20 seconds for a hung store. */
-    S3ObjectStore(S3Options options, Duration requestTimeout, long minBytesPerSecond, int maxManifestBytes) {
+    S3ObjectStore(S3Options options, Duration requestTimeout, long minBytesPerSecond, Duration progressWindow,
+            int maxManifestBytes) {
         this.requestTimeout = requestTimeout;
         this.minBytesPerSecond = minBytesPerSecond;
+        this.progressWindow = progressWindow;
         this.maxManifestBytes = maxManifestBytes;
         S3ClientBuilder builder = S3Client.builder()
                 .httpClient(UrlConnectionHttpClient.builder()
@@ -137,7 +148,7 @@ final class S3ObjectStore implements ObjectStore {
             s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key)
                     .overrideConfiguration(o -> o.apiCallTimeout(deadline)).build(), (response, in) -> {
                         try {
-                            reader.read(in);
+                            reader.read(new ProgressCheckedStream(in, bucket, key));
                         } catch (IOException e) {
                             readerFailure[0] = e;
                             throw e;
@@ -155,6 +166,48 @@ final class S3ObjectStore implements ObjectStore {
                 throw readerFailure[0];
             }
             throw failure(bucket, key, e);
+        }
+    }
+
+    /** An object's stream that fails once a whole {@link #progressWindow} brought too few bytes. */
+    private final class ProgressCheckedStream extends FilterInputStream {
+        private final String object;
+        private final long minBytesPerWindow = Math.max(1, minBytesPerSecond * progressWindow.toMillis() / 4000);
+        private long windowStartNanos = System.nanoTime();
+        private long bytesInWindow;
+
+        ProgressCheckedStream(InputStream in, String bucket, String key) {
+            super(in);
+            this.object = "s3://" + bucket + "/" + key;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            counted(b < 0 ? -1 : 1);
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            return counted(super.read(buffer, offset, length));
+        }
+
+        /** Reads return with every trickled byte, so the check needs no other thread (silence is the socket timeout's). */
+        private int counted(int n) throws IOException {
+            if (n > 0) {
+                bytesInWindow += n;
+            }
+            long now = System.nanoTime();
+            if (n >= 0 && now - windowStartNanos >= progressWindow.toNanos()) {
+                if (bytesInWindow < minBytesPerWindow) {
+                    throw new IOException(object + ": the store is too slow: " + bytesInWindow + " bytes in the last "
+                            + progressWindow.toMillis() + " ms, less than " + minBytesPerWindow + "; abandoned, the poll retries");
+                }
+                windowStartNanos = now;
+                bytesInWindow = 0;
+            }
+            return n;
         }
     }
 

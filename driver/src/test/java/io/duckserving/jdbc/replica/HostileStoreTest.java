@@ -77,7 +77,7 @@ class HostileStoreTest {
                 });
         // 1 s to start, then at least 256 KiB/s: the 10 kB object may take about 1 s, the trickle would take 1000.
         Replica replica = replica(new S3ObjectStore(new S3Options(http.endpoint(), null, true), Duration.ofSeconds(1),
-                256 * 1024, S3ObjectStore.MAX_MANIFEST_BYTES));
+                256 * 1024, Duration.ofSeconds(30), S3ObjectStore.MAX_MANIFEST_BYTES));
         try {
             IOException e = assertTimeoutPreemptively(Duration.ofSeconds(8),
                     () -> assertThrows(IOException.class, replica::installFirst));
@@ -192,6 +192,30 @@ class HostileStoreTest {
             IOException e = assertThrows(IOException.class, replica::installFirst);
             assertTrue(e.getMessage().contains("s3://lake/" + KEY + "/manifest.json: HTTP 404") && !e.getMessage().contains("null"),
                     e.getMessage());
+        } finally {
+            replica.close();
+        }
+    }
+
+    @Test
+    void aTrickleIsCutOffWithinAWindowHoweverLargeTheClaimedSize() throws Exception {
+        long claimed = 100L << 20; // at 256 KiB/s, 400 seconds would be allowed
+        http.on("/manifest.json", FaultyHttpStore.ok(manifest(claimed)))
+                .on("/p1.duckdb", out -> {
+                    out.write(FaultyHttpStore.headers(claimed));
+                    for (int i = 0; i < 100_000; i++) { // 100 bytes/s: never silent, far too slow
+                        out.write(0);
+                        out.flush();
+                        Thread.sleep(10);
+                    }
+                });
+        Replica replica = replica(new S3ObjectStore(new S3Options(http.endpoint(), null, true), Duration.ofSeconds(1),
+                256 * 1024, Duration.ofSeconds(1), S3ObjectStore.MAX_MANIFEST_BYTES));
+        try {
+            IOException e = assertTimeoutPreemptively(Duration.ofSeconds(8),
+                    () -> assertThrows(IOException.class, replica::installFirst));
+            assertTrue(e.getMessage().contains("s3://lake/" + OBJECT_KEY) && e.getMessage().contains("too slow"), e.getMessage());
+            assertEquals(List.of(), filesBesideServed(), "the abandoned download is removed");
         } finally {
             replica.close();
         }
