@@ -7,6 +7,7 @@ import io.duckserving.jdbc.snapshot.FollowPolicy;
 import io.duckserving.jdbc.snapshot.SnapshotKey;
 import io.duckserving.jdbc.snapshot.SpillRoot;
 import io.duckserving.jdbc.snapshot.SqlStates;
+import java.io.IOException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -104,7 +105,7 @@ final class ServingUrl {
     static ServingUrl parse(String url, Properties info) throws SQLException {
         String pathText = url.substring(PREFIX.length()).split(";", 2)[0].trim();
         if (pathText.isEmpty() || pathText.startsWith(":memory:")) {
-            throw new SQLException("URL " + url + " names no database file: use " + PREFIX
+            throw new SQLException("URL " + redacted(url) + " names no database file: use " + PREFIX
                     + "/path/to/analytics.duckdb", SqlStates.CANNOT_CONNECT);
         }
         S3Location source = null;
@@ -113,13 +114,13 @@ final class ServingUrl {
             try {
                 source = S3Location.parse(pathText);
             } catch (IllegalArgumentException e) {
-                throw new SQLException("URL " + url + ": " + e.getMessage(), SqlStates.CANNOT_CONNECT, e);
+                throw new SQLException("URL " + redacted(url) + ": " + e.getMessage(), SqlStates.CANNOT_CONNECT, e);
             }
         } else {
             try {
                 path = canonical(Paths.get(pathText));
             } catch (InvalidPathException e) {
-                throw new SQLException("URL " + url + " has an invalid file path: " + e.getMessage(),
+                throw new SQLException("URL " + redacted(url) + " has an invalid file path: " + e.getMessage(),
                         SqlStates.CANNOT_CONNECT, e);
             }
         }
@@ -146,6 +147,14 @@ final class ServingUrl {
             } else if (SESSION_OPTIONS.contains(lower)) {
                 // The key as given (it is "timezone" or "calendar" in any case), so errors name it so.
                 sessionSql.add("SET " + e.getKey() + " = '" + e.getValue().replace("'", "''") + "'");
+            } else if (source != null && isAwsCredential(lower)) {
+                // DuckDB users know these from httpfs; here they would be ignored (the replica signs
+                // with the SDK's chain) while the secret sat in the URL, its logs and its errors.
+                throw new SQLException("Option " + e.getKey() + " is not used for s3:// URLs (its value is not shown): "
+                        + "the replica takes credentials from the AWS SDK's default chain, e.g. the AWS_ACCESS_KEY_ID "
+                        + "and AWS_SECRET_ACCESS_KEY environment variables, the aws.accessKeyId and aws.secretAccessKey "
+                        + "system properties, ~/.aws profiles (AWS_PROFILE), or a container or instance role. Remove it "
+                        + "from the URL and the connection properties.", SqlStates.INVALID_PARAMETER);
             } else if (!IGNORED.contains(lower)) {
                 passThrough.put(e.getKey(), e.getValue());
             }
@@ -158,7 +167,7 @@ final class ServingUrl {
             for (ServingProperty p : ServingProperty.values()) {
                 if (p.isReplicaOnly() && own.getProperty(p.getName()) != null) {
                     // Silently ignoring it would hide a URL that was meant to read object storage.
-                    throw new SQLException("Property " + p.getName() + " applies only to s3:// URLs, and " + url
+                    throw new SQLException("Property " + p.getName() + " applies only to s3:// URLs, and " + redacted(url)
                             + " names a local file: remove it, or use jdbc:duckdb-serving:s3://bucket/key",
                             SqlStates.INVALID_PARAMETER);
                 }
@@ -171,13 +180,43 @@ final class ServingUrl {
                 List.copyOf(sessionSql), autoCommit);
     }
 
-    /** {@code serving_replica_dir}, or {@code <java.io.tmpdir>/duckdb-serving-replicas-<user>}, absolute. */
+    /** Credentials of DuckDB's httpfs or the AWS tools, as option names. */
+    private static boolean isAwsCredential(String lowerName) {
+        return lowerName.startsWith("aws_") || (lowerName.startsWith("s3_") && DuckDbOptions.isSecretName(lowerName));
+    }
+
+    /** {@code url} with the value of every option that holds a secret replaced, for messages. */
+    static String redacted(String url) {
+        String[] parts = url.split(";", -1);
+        for (int i = 1; i < parts.length; i++) {
+            int eq = parts[i].indexOf('=');
+            if (eq > 0 && DuckDbOptions.isSecretName(parts[i].substring(0, eq).trim())) {
+                parts[i] = parts[i].substring(0, eq + 1) + DuckDbOptions.REDACTED;
+            }
+        }
+        return String.join(";", parts);
+    }
+
+    /**
+     * {@code serving_replica_dir}, or {@code <java.io.tmpdir>/duckdb-serving-replicas-<user>}, absolute.
+     * The default is in a directory every user can write: another user who created it first could
+     * plant a replica and a state file that say "current" and be served, so it is made mode 0700
+     * and refused unless it is this user's alone (as the default spill root).
+     */
     static Path replicaDirectory(Properties own) throws SQLException {
         String dir = ServingProperty.REPLICA_DIR.get(own);
         try {
-            return canonical(dir.isEmpty()
-                    ? Paths.get(System.getProperty("java.io.tmpdir"), "duckdb-serving-replicas-" + System.getProperty("user.name"))
-                    : Paths.get(dir));
+            if (dir.isEmpty()) {
+                Path shared = canonical(Paths.get(System.getProperty("java.io.tmpdir"),
+                        "duckdb-serving-replicas-" + System.getProperty("user.name")));
+                try {
+                    return SpillRoot.createPrivate(shared, "the default replica directory",
+                            ServingProperty.REPLICA_DIR.getName());
+                } catch (IOException e) {
+                    throw new SQLException("Cannot use " + e.getMessage(), SqlStates.CANNOT_CONNECT, e);
+                }
+            }
+            return canonical(Paths.get(dir));
         } catch (InvalidPathException e) {
             throw new SQLException("Invalid " + ServingProperty.REPLICA_DIR.getName() + " '" + dir + "': " + e.getMessage(),
                     SqlStates.INVALID_PARAMETER, e);
@@ -212,7 +251,7 @@ final class ServingUrl {
             }
             int eq = part.indexOf('=');
             if (eq <= 0) {
-                throw new SQLException("URL option '" + part + "' in " + url + " is not key=value",
+                throw new SQLException("URL option '" + part + "' in " + redacted(url) + " is not key=value",
                         SqlStates.INVALID_PARAMETER);
             }
             String key = part.substring(0, eq).trim();

@@ -1,5 +1,6 @@
 package io.duckserving.jdbc.replica;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 /** The manifest and state-file JSON (snake_case; unknown fields ignored): the only class here that uses Jackson. */
 final class ManifestJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final int MAX_EXCERPT_BYTES = 300;
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private ManifestJson() {
@@ -24,7 +26,9 @@ final class ManifestJson {
         try {
             root = MAPPER.readTree(body);
         } catch (IOException e) {
-            throw new IOException("the manifest of " + where + " is not JSON: " + e.getMessage(), e);
+            // Jackson's message quotes the source; the excerpt keeps a large broken manifest out of logs and metrics.
+            String why = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+            throw new IOException("the manifest of " + where + " is not JSON (" + why + "): " + excerpt(body), e);
         }
         if (root == null || !root.isObject()) {
             throw new IOException("the manifest of " + where + " is not a JSON object");
@@ -44,9 +48,15 @@ final class ManifestJson {
         if (publishId == null || objectKey == null || sha256 == null || !SHA256.matcher(sha256).matches()
                 || size == null || !size.canConvertToLong() || size.asLong() < 0) {
             throw new IOException("the manifest of " + where + " lacks a valid publish_id, object_key, size or "
-                    + "sha256 (64 lowercase hex digits): " + new String(body, StandardCharsets.UTF_8));
+                    + "sha256 (64 lowercase hex digits): " + excerpt(body));
         }
         return new Manifest(publishId, objectKey, size.asLong(), sha256, instant(root, "published_at"), etag);
+    }
+
+    /** The start of a manifest for an error message, which is logged and shown in the metrics: not all of it. */
+    static String excerpt(byte[] body) {
+        String text = new String(body, 0, Math.min(body.length, MAX_EXCERPT_BYTES), StandardCharsets.UTF_8);
+        return body.length <= MAX_EXCERPT_BYTES ? text : text + "... (" + body.length + " bytes)";
     }
 
     static ReplicaState readState(byte[] body) throws IOException {

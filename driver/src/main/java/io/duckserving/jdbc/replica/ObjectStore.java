@@ -16,11 +16,21 @@ public interface ObjectStore extends AutoCloseable {
      */
     Fetched getIfChanged(String bucket, String key, String ifNoneMatch) throws IOException;
 
-    /** A stream of the object's bytes; closing it early abandons the rest. */
-    InputStream open(String bucket, String key) throws IOException;
+    /**
+     * Streams the object to {@code reader} and returns when it returns. A store that sends the
+     * object slower than a minimum average throughput for {@code expectedSize} bytes, or next to
+     * nothing for a while, is cut off (an IOException saying so), so a trickling store cannot hold
+     * the caller, and the install lock, for long. The stream is closed after {@code reader} returns.
+     */
+    void read(String bucket, String key, long expectedSize, ObjectReader reader) throws IOException;
 
     @Override
     void close();
+
+    /** Consumes an object's bytes; what it throws comes out of {@link #read} as it is. */
+    interface ObjectReader {
+        void read(InputStream in) throws IOException;
+    }
 
     /** A fetched object and its ETag. */
     record Fetched(byte[] body, String etag) {

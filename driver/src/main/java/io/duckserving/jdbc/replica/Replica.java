@@ -28,6 +28,8 @@ public final class Replica implements ReplicaMXBean {
     private static final long MAX_BACKOFF_INTERVALS = 30;
     /** ...and at most this long (unless the poll interval itself is longer). */
     private static final long MAX_BACKOFF_MILLIS = 60_000;
+    /** How long a generation whose object did not match its manifest is not downloaded again. */
+    private static final long REFUSED_RETRY_NANOS = TimeUnit.MINUTES.toNanos(10);
     /** How often a successful poll is recorded in the state file, for a JVM that starts during an outage. */
     private static final long PERSIST_POLL_MILLIS = 10_000;
 
@@ -54,6 +56,7 @@ public final class Replica implements ReplicaMXBean {
     private final AtomicLong bytesDownloaded = new AtomicLong();
 
     // The poll thread's own.
+    private Refusal refused;
     private long backoffMillis;
     private String loggedFailure;
     private long persistedPollMillis;
@@ -169,7 +172,9 @@ public final class Replica implements ReplicaMXBean {
             syncOnce();
             backoffMillis = 0;
             delay = pollIntervalMillis;
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception | Error e) {
+            // Errors too (a LinkageError from a lazily loaded SDK class, an OutOfMemoryError): the
+            // executor would swallow one, and this poll would never be scheduled again.
             noteFailure(e);
             long interval = pollIntervalMillis;
             long cap = Math.max(interval, Math.min(MAX_BACKOFF_MILLIS, interval * MAX_BACKOFF_INTERVALS));
@@ -189,17 +194,51 @@ public final class Replica implements ReplicaMXBean {
     private void syncOnce() throws IOException {
         polls.incrementAndGet();
         ReplicaState have = state;
-        ObjectStore.Fetched fetched = store.getIfChanged(location.bucket(), location.manifestKey(),
-                have == null ? null : have.etag());
+        Refusal refusal = refused;
+        if (refusal != null && System.nanoTime() - refusal.atNanos() > REFUSED_RETRY_NANOS) {
+            refusal = null; // perhaps the object was repaired in place: try it once more
+        }
+        // While a refused manifest is current, ask whether it still is: a 304 then means "still refused".
+        String ifNoneMatch = refusal != null && refusal.manifest().etag() != null ? refusal.manifest().etag()
+                : have == null ? null : have.etag();
+        ObjectStore.Fetched fetched = store.getIfChanged(location.bucket(), location.manifestKey(), ifNoneMatch);
+        if (fetched == null && refusal != null && ifNoneMatch != null && ifNoneMatch.equals(refusal.manifest().etag())) {
+            throw stillRefused(refusal);
+        }
         if (fetched != null) {
             Manifest m = ManifestJson.parse(fetched.body(), fetched.etag(), location);
             if (have != null && have.holds(m)) {
                 state = withEtag(have, m.etag()); // rewritten with the same generation (a rollback to it)
+            } else if (refusal != null && refusal.names(m)) {
+                throw stillRefused(refusal);
             } else {
-                installOrAdopt(m);
+                try {
+                    installOrAdopt(m);
+                } catch (ReplicaFiles.ObjectMismatch e) {
+                    refused = new Refusal(m, e.getMessage(), System.nanoTime());
+                    throw e;
+                }
             }
         }
+        refused = null;
         noteSuccess();
+    }
+
+    /**
+     * A generation whose object did not match its manifest. Its object is not downloaded again
+     * while the manifest names it (for {@link #REFUSED_RETRY_NANOS}): each retry would fetch the
+     * whole object, on every reader host, once a minute, to fail the same way.
+     */
+    private record Refusal(Manifest manifest, String why, long atNanos) {
+        boolean names(Manifest m) {
+            return manifest.publishId().equals(m.publishId()) && manifest.objectKey().equals(m.objectKey())
+                    && manifest.size() == m.size() && manifest.sha256().equals(m.sha256());
+        }
+    }
+
+    private IOException stillRefused(Refusal refusal) {
+        return new IOException(refusal.why() + "; not downloaded again while the manifest names it (retried every "
+                + TimeUnit.NANOSECONDS.toMinutes(REFUSED_RETRY_NANOS) + " minutes): publish again to replace it");
     }
 
     private static ReplicaState withEtag(ReplicaState s, String etag) {
@@ -222,11 +261,13 @@ public final class Replica implements ReplicaMXBean {
             }
             files.removeLeftovers();
             String objectName = "s3://" + location.bucket() + "/" + m.objectKey();
+            files.checkRoomFor(m, objectName);
             long started = System.nanoTime();
             ReplicaEvents.Download event = new ReplicaEvents.Download();
             event.begin();
             try {
-                files.install(store.open(location.bucket(), m.objectKey()), m, objectName, bytesDownloaded::addAndGet);
+                store.read(location.bucket(), m.objectKey(), m.size(),
+                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet));
             } catch (IOException | RuntimeException e) {
                 downloadFailures.incrementAndGet();
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
@@ -291,7 +332,7 @@ public final class Replica implements ReplicaMXBean {
         }
     }
 
-    private void noteFailure(Exception e) {
+    private void noteFailure(Throwable e) {
         pollFailures.incrementAndGet();
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         lastFailure = message;

@@ -2,19 +2,24 @@ package io.duckserving.jdbc.replica;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -29,6 +34,10 @@ import java.util.logging.Logger;
 final class ReplicaFiles {
     private static final Logger LOG = Logger.getLogger(Replica.LOGGER_NAME);
     private static final int BUFFER = 1 << 16;
+    /** One per lock file this JVM has used (one per source and directory: never many). */
+    private static final ConcurrentHashMap<Object, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
+    /** A state file is a few hundred bytes. */
+    private static final int MAX_STATE_BYTES = 64 * 1024;
 
     final Path served;
     final Path directory;
@@ -54,19 +63,72 @@ final class ReplicaFiles {
 
     /** Holds the cross-process install lock (blocking) while {@code work} runs. */
     <T> T locked(IoWork<T> work) throws IOException {
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = channel.lock()) {
-            return work.run();
+        try (FileChannel channel = openLockFile()) {
+            ReentrantLock inProcess = inProcessLock();
+            try {
+                inProcess.lockInterruptibly();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for " + lockFile);
+            }
+            try (FileLock lock = channel.lock()) {
+                return work.run();
+            } finally {
+                inProcess.unlock();
+            }
         }
     }
 
     /** {@code work} under the lock if it is free now, else nothing: for bookkeeping that can wait. */
     void ifUnlocked(IoWork<?> work) throws IOException {
-        try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                FileLock lock = channel.tryLock()) {
-            if (lock != null) {
-                work.run();
+        try (FileChannel channel = openLockFile()) {
+            ReentrantLock inProcess = inProcessLock();
+            if (!inProcess.tryLock()) {
+                return;
             }
+            try (FileLock lock = channel.tryLock()) {
+                if (lock != null) {
+                    work.run();
+                }
+            } finally {
+                inProcess.unlock();
+            }
+        }
+    }
+
+    /**
+     * This JVM's lock for the lock file, taken before the file lock. File locks belong to the
+     * process, so a second one on the same file from this JVM throws OverlappingFileLockException
+     * instead of waiting: that happens when two replicas of this JVM share the file (a replica
+     * directory named by two paths through a link, or a replica closing while its successor
+     * starts). Keyed by the file's identity (device and inode), as the JVM's own check is.
+     */
+    private ReentrantLock inProcessLock() throws IOException {
+        Object identity = Files.readAttributes(lockFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        return IN_PROCESS_LOCKS.computeIfAbsent(identity != null ? identity : lockFile.toRealPath(),
+                k -> new ReentrantLock());
+    }
+
+    /** The lock file, never through a symbolic link: one planted there must not make us create or open a file elsewhere. */
+    private FileChannel openLockFile() throws IOException {
+        try {
+            return FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new IOException("cannot open the lock file " + lockFile + " (" + e + "): it must be a regular file "
+                    + "that this user can write; remove whatever is there (a link?) or use another serving_replica_dir", e);
+        }
+    }
+
+    /**
+     * Refuses a download that cannot fit: without this, an object larger than the free space (or a
+     * manifest that claims so) fills the disk, shared with DuckDB's temporary files, on every retry.
+     */
+    void checkRoomFor(Manifest m, String objectName) throws IOException {
+        long usable = Files.getFileStore(directory).getUsableSpace();
+        if (m.size() > usable) {
+            throw new IOException(objectName + " (publish " + m.publishId() + ") has " + m.size() + " bytes, and "
+                    + directory + " has only " + usable + " bytes free: not downloaded. Free space there, or point "
+                    + "serving_replica_dir at a larger disk");
         }
     }
 
@@ -77,8 +139,21 @@ final class ReplicaFiles {
     /** The state on disk if the served file is there with the state's size; else null (no usable replica). */
     ReplicaState readState() {
         try {
+            // Reading a FIFO planted at the state file would block (in the constructor, under the
+            // registry's lock: every s3:// connect of the JVM); a link would read another file.
+            BasicFileAttributes state = Files.readAttributes(stateFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!state.isRegularFile() || state.size() > MAX_STATE_BYTES) {
+                LOG.warning(() -> stateFile + " is not a regular file of at most " + MAX_STATE_BYTES + " bytes (a link, a "
+                        + "FIFO, a directory?): ignored, the replica is downloaded again and the state file replaced");
+                return null;
+            }
             ReplicaState s = ManifestJson.readState(Files.readAllBytes(stateFile));
-            if (Files.size(served) != s.size()) {
+            BasicFileAttributes file = Files.readAttributes(served, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (!file.isRegularFile()) {
+                LOG.warning(() -> served + " is not a regular file (a link, a FIFO, a directory?): it is downloaded again");
+                return null;
+            }
+            if (file.size() != s.size()) {
                 LOG.warning(() -> served + " does not have the size " + s.size() + " that " + stateFile
                         + " records: it is downloaded again");
                 return null;
@@ -147,7 +222,7 @@ final class ReplicaFiles {
                     received += n;
                     progress.accept(n);
                     if (received > m.size()) {
-                        throw new IOException(objectName + " is larger than the " + m.size()
+                        throw new ObjectMismatch(objectName + " is larger than the " + m.size()
                                 + " bytes its manifest says (publish " + m.publishId() + "): not installed");
                     }
                     sha.update(buffer, 0, n);
@@ -157,12 +232,12 @@ final class ReplicaFiles {
                     }
                 }
                 if (received != m.size()) {
-                    throw new IOException(objectName + " has " + received + " bytes, its manifest says " + m.size()
+                    throw new ObjectMismatch(objectName + " has " + received + " bytes, its manifest says " + m.size()
                             + " (publish " + m.publishId() + "; truncated?): not installed");
                 }
                 String actual = HexFormat.of().formatHex(sha.digest());
                 if (!actual.equals(m.sha256())) {
-                    throw new IOException(objectName + " has SHA-256 " + actual + ", its manifest says " + m.sha256()
+                    throw new ObjectMismatch(objectName + " has SHA-256 " + actual + ", its manifest says " + m.sha256()
                             + " (publish " + m.publishId() + "; corrupt?): not installed");
                 }
                 out.force(true);
@@ -172,6 +247,13 @@ final class ReplicaFiles {
             Files.deleteIfExists(temp);
         }
         syncDirectory();
+    }
+
+    /** The object is not what its manifest says (size or SHA-256): it will be the same the next time. */
+    static final class ObjectMismatch extends IOException {
+        ObjectMismatch(String message) {
+            super(message);
+        }
     }
 
     private void syncDirectory() {

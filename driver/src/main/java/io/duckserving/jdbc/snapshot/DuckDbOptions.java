@@ -12,6 +12,14 @@ import java.util.TreeMap;
  * the contract, plus what the driver forces (read-only, no instance cache, no extension downloads).
  */
 public final class DuckDbOptions {
+    /**
+     * Option names whose values are secrets (DuckDB's {@code s3_secret_access_key}, a password, a
+     * token, a connection string): their values are shown as {@value #REDACTED} wherever the driver
+     * names options (errors, the metrics' names).
+     */
+    private static final java.util.regex.Pattern SECRET_NAME = java.util.regex.Pattern.compile(
+            "(?i).*(secret|token|password|passwd|credential|access_key|key_id|connection_string|private_key).*");
+    public static final String REDACTED = "***";
     private static final String ACCESS_MODE = "access_mode";
     private static final String READ_ONLY = "duckdb.read_only";
     private static final String INSTANCE_CACHE = "jdbc_instance_cache";
@@ -197,7 +205,15 @@ public final class DuckDbOptions {
 
     @Override
     public String toString() {
-        return options.toString();
+        // The metrics' names and attributes show this: a secret passed through must not be in them.
+        TreeMap<String, String> shown = new TreeMap<>(options);
+        shown.replaceAll((k, v) -> isSecretName(k) ? REDACTED : v);
+        return shown.toString();
+    }
+
+    /** Whether an option of this name holds a secret, whose value is never shown. */
+    public static boolean isSecretName(String name) {
+        return SECRET_NAME.matcher(name).matches();
     }
 
     /** DuckDB's own boolean spellings; null when the text is none of them. */

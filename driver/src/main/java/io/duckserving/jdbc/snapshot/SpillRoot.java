@@ -95,6 +95,14 @@ public final class SpillRoot {
      * @throws IOException saying what is wrong with the path and what to do
      */
     static Path createPrivate(Path root) throws IOException {
+        return createPrivate(root, "spill root", PropertyNames.SPILL_DIRECTORY);
+    }
+
+    /**
+     * {@link #createPrivate(Path)} for any per-user directory in a shared place ({@code what}, for
+     * example "the default replica directory"); the errors name {@code property} as the way out.
+     */
+    public static Path createPrivate(Path root, String what, String property) throws IOException {
         boolean posix = Files.getFileStore(existingAncestor(root)).supportsFileAttributeView(PosixFileAttributeView.class);
         try {
             if (posix) {
@@ -103,35 +111,35 @@ public final class SpillRoot {
                 Files.createDirectories(root);
             }
         } catch (FileAlreadyExistsException e) {
-            throw new IOException("spill root " + root + " exists but is not a directory (" + describe(root)
-                    + "): remove it, or set " + PropertyNames.SPILL_DIRECTORY + " to a directory of your own", e);
+            throw new IOException(what + " " + root + " exists but is not a directory (" + describe(root)
+                    + "): remove it, or set " + property + " to a directory of your own", e);
         }
         BasicFileAttributes attrs = posix
                 ? Files.readAttributes(root, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
                 : Files.readAttributes(root, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (attrs.isSymbolicLink()) {
-            throw new IOException("spill root " + root + " is a symbolic link, which anyone who could create it may "
+            throw new IOException(what + " " + root + " is a symbolic link, which anyone who could create it may "
                     + "point anywhere: remove it (the driver creates a private directory there), or set "
-                    + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
+                    + property + " to a directory of your own");
         }
         if (!attrs.isDirectory()) {
-            throw new IOException("spill root " + root + " is not a directory (" + describe(root) + "): remove it, or set "
-                    + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
+            throw new IOException(what + " " + root + " is not a directory (" + describe(root) + "): remove it, or set "
+                    + property + " to a directory of your own");
         }
         if (posix) {
             PosixFileAttributes p = (PosixFileAttributes) attrs;
             UserPrincipal me = currentUser();
             if (me != null && !me.equals(p.owner())) {
-                throw new IOException("spill root " + root + " is owned by " + p.owner().getName() + ", not by "
+                throw new IOException(what + " " + root + " is owned by " + p.owner().getName() + ", not by "
                         + me.getName() + " who runs this JVM: another user created it first; remove it, or set "
-                        + PropertyNames.SPILL_DIRECTORY + " to a directory of your own");
+                        + property + " to a directory of your own");
             }
             Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
             open.addAll(p.permissions());
             open.retainAll(GROUP_OR_OTHER);
             if (!open.isEmpty()) {
-                throw new IOException("spill root " + root + " has mode " + PosixFilePermissions.toString(p.permissions())
-                        + ", so other users can see or change spilled data: chmod 700 " + root + ", or remove it and "
+                throw new IOException(what + " " + root + " has mode " + PosixFilePermissions.toString(p.permissions())
+                        + ", so other users can see or change its files: chmod 700 " + root + ", or remove it and "
                         + "the driver creates it private");
             }
         }
