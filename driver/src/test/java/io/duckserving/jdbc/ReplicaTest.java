@@ -12,6 +12,7 @@ import io.duckserving.testing.TestPublisher;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -232,6 +233,20 @@ class ReplicaTest {
                     () -> DriverManager.getConnection(url("unpublished", replicas)));
             assertTrue(newer.getMessage().contains("newer exporter") && newer.getMessage().contains("upgrade the driver"),
                     newer.getMessage());
+
+            // A manifest naming an object outside the target's generations (here another target's generation,
+            // whose size and checksum it gives correctly) is refused, not downloaded and served as this target.
+            try (TestPublisher other = new TestPublisher(server.endpoint(), "unpublished", "other/analytics.duckdb")) {
+                other.publish(generation(7), "o7");
+                String json = new String(other.s3().getObjectAsBytes(b -> b.bucket("unpublished")
+                        .key("other/analytics.duckdb/generations/o7.json")).asByteArray(), StandardCharsets.UTF_8);
+                publisher.putManifest(json);
+            }
+            SQLException elsewhere = assertThrows(SQLException.class,
+                    () -> DriverManager.getConnection(url("unpublished", replicas)));
+            assertEquals("08001", elsewhere.getSQLState());
+            assertTrue(elsewhere.getMessage().contains("other/analytics.duckdb/generations/o7.duckdb")
+                    && elsewhere.getMessage().contains("not a generation of this target"), elsewhere.getMessage());
         }
     }
 

@@ -50,6 +50,14 @@ final class ManifestJson {
             throw new IOException("the manifest of " + where + " lacks a valid publish_id, object_key, size or "
                     + "sha256 (64 lowercase hex digits): " + excerpt(body));
         }
+        String generations = location.key() + "/generations/";
+        String name = objectKey.startsWith(generations) ? objectKey.substring(generations.length()) : "";
+        if (!name.endsWith(".duckdb") || name.length() == ".duckdb".length() || name.contains("/")) {
+            // Whoever can write the manifest could otherwise make every reader host download any object
+            // its credentials reach (another dataset of the bucket) and serve it as this one.
+            throw new IOException("the manifest of " + where + " names the object " + objectKey + ", which is not a "
+                    + "generation of this target (" + generations + "<publish id>.duckdb); publish it with the exporter");
+        }
         return new Manifest(publishId, objectKey, size.asLong(), sha256, instant(root, "published_at"), etag);
     }
 
