@@ -234,4 +234,29 @@ class ReplicaProcessesIT {
             }
         }
     }
+    @Test
+    void aHostRestartedWhileTheStoreIsDownServesItsReplicaFromBeforeAndFollowsOnceItIsBack() throws Exception {
+        Path replicas = dir.resolve("replicas");
+        try (TestPublisher publisher = new TestPublisher(server.endpoint(), "restarted", KEY).createBucket()) {
+            Path v1 = dir.resolve("v1.duckdb");
+            SnapshotFiles.write(v1, 1, SnapshotFiles.DEFAULT_ROWS);
+            publisher.publish(v1, "p1");
+            try (Reader before = new Reader("restarted", replicas)) {
+                assertEquals("connected version=1 downloads=1", before.expect("connected"), before.output());
+            }
+            server.stop();
+            try (Reader during = new Reader("restarted", replicas)) {
+                // No store at all, yet the connect succeeds on the replica the previous JVM left.
+                assertEquals("connected version=1 downloads=0", during.expect("connected"), during.output());
+                server.restart();
+                Path v2 = dir.resolve("v2.duckdb");
+                SnapshotFiles.write(v2, 2, SnapshotFiles.DEFAULT_ROWS);
+                publisher.publish(v2, "p2");
+                during.send("wait 2");
+                assertEquals("seen 2 downloads=1", during.expect("seen"), during.output());
+            } finally {
+                server.restart();
+            }
+        }
+    }
 }
