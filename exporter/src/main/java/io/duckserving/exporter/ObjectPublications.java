@@ -77,7 +77,7 @@ final class ObjectPublications {
                 problem = "its object has " + l.fileBytes() + " bytes, its manifest says " + m.size();
             }
             Instant notCurrentSince = !isCurrent && l.retired() ? readMark(id) : null;
-            generations.add(new Generation(id, URI.create(target().uriOf(target().fileKey(id))), l.fileBytes(),
+            generations.add(new Generation(id, target().objectUri(target().fileKey(id)), l.fileBytes(),
                     isCurrent, notCurrentSince, m == null ? null : m.publishedAt(), m == null ? null : m.source(),
                     m == null ? -1 : m.totalRows(), problem));
         }

@@ -47,6 +47,11 @@ class ObjectTargetOptionsTest {
             {"--target", "s3://lake/a.duckdb", "--s3-part-size", "1MiB", "--s3-part-size (s3PartSize) must be between 5MiB"},
             {"--target", "s3://lake/a.duckdb", "--s3-endpoint", "ftp://x", "--s3-endpoint (endpoint) 'ftp://x' is not"},
             {"--target", "s3://lake/serving.duckdb", "catalog 'serving'"},
+            {"--target", "s3://lake/a/../analytics.duckdb", "'..' path segment"},
+            {"--target", "s3://lake/./analytics.duckdb", "'..' path segment"},
+            {"--target", "s3://lake//analytics.duckdb", "'..' path segment"},
+            {"--target", "s3://lake/a.duckdb?versionId=1", "'?', '#'"},
+            {"--target", "s3://lake/a\\b.duckdb", "backslash"},
         };
         for (String[] c : refused) {
             List<String> args = new ArrayList<>(List.of("--source", lake.toString()));
@@ -70,6 +75,26 @@ class ObjectTargetOptionsTest {
         assertEquals(null, objectsOnly.target());
         assertEquals(16L * 1024 * 1024, objectsOnly.s3PartSize());
         assertEquals(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath().normalize(), objectsOnly.workDir());
+    }
+
+    /**
+     * The command line takes a key literally (as the driver takes its URL), the library API takes a
+     * URI (percent-decoded): the same key either way, and {@link ObjectTarget#uri()} given back to
+     * the API names the same key, where it used to be decoded never and encoded once more per pass.
+     */
+    @Test
+    void aKeyWithSpacesPercentPlusAndUnicodeIsTheSameKeyThroughTheCommandLineAndTheLibraryApi() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        for (String key : List.of("a b/x.duckdb", "100%/x%20y.duckdb", "c+d/ünï €.duckdb", "p:q/@r.duckdb")) {
+            ObjectTarget fromCli = ObjectTarget.parse("s3://lake/" + key);
+            assertEquals(key, fromCli.key());
+            ExportRequest request = ExportRequest.builder().source(lake).objectTargets(List.of(fromCli.uri())).build();
+            assertEquals(key, request.objects().get(0).key(), fromCli.uri().toString());
+            assertEquals(key, ObjectTarget.of(Publications.of(fromCli.uri(), S3Settings.defaults()).objectTarget()).key());
+            assertEquals(key, ObjectTarget.of(ObjectTarget.of(fromCli.uri()).uri()).key());
+        }
+        assertEquals("a b/x.duckdb", ObjectTarget.of(URI.create("s3://lake/a%20b/x.duckdb")).key());
     }
 
     private record CliRun(int exitCode, String stderr) {
