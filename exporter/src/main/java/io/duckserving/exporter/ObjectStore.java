@@ -275,6 +275,23 @@ final class ObjectStore {
         }
     }
 
+    /** Whether an object exists (HEAD). */
+    boolean exists(String key) throws ExportException {
+        try {
+            s3.headObject(b -> b.bucket(target.bucket()).key(key));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false; // a HEAD's 404 has no body, so no error code
+            }
+            throw failure("check", key, e);
+        } catch (SdkException e) {
+            throw failure("check", key, e);
+        }
+    }
+
     void delete(String key) throws ExportException {
         try {
             s3.deleteObject(b -> b.bucket(target.bucket()).key(key));

@@ -58,9 +58,10 @@ class ObjectHostileStoreTest {
         return ObjectTarget.parse("s3://" + bucket + "/" + key);
     }
 
+    /** Publishes, keeping up to 5 generations (the tests prune themselves). */
     private String publish(ObjectTarget target) throws ExportException {
         return new Exporter().export(ExportRequest.builder().source(lake).handoff(Duration.ZERO).workDir(work)
-                .s3(s3.settings()).objectTargets(List.of(target.uri())).build())
+                .s3(s3.settings()).objectTargets(List.of(target.uri())).keep(5).build())
                 .publishId();
     }
 
@@ -87,5 +88,83 @@ class ObjectHostileStoreTest {
         assertTrue(s3.exists(bucket, target.fileKey(second)));
         assertTrue(s3.keys(bucket).stream().allMatch(k -> k.startsWith("odd prefix+100%/ünï €.duckdb/")),
                 s3.keys(bucket).toString());
+    }
+
+    private void put(String key, String body) {
+        s3.client.putObject(b -> b.bucket(bucket).key(key),
+                software.amazon.awssdk.core.sync.RequestBody.fromString(body));
+    }
+
+    private String text(String key) {
+        return new String(s3.get(bucket, key), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A newer exporter rolled back to the first generation and wrote a manifest of a later format:
+     * this exporter cannot tell which generation is current, and deleting by its marks alone would
+     * delete the one readers follow.
+     */
+    @Test
+    void pruneRefusesToDeleteAnythingWhileManifestJsonCannotBeRead() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        String second = publish(target);
+        put(target.manifestKey(), text(target.jsonKey(first)).replace("\"format\":1", "\"format\":2"));
+        put(target.retiredKey(second), java.time.Instant.now() + "\n");
+
+        ExportException e = assertThrows(ExportException.class, () -> publications(target).prune(1, Duration.ZERO));
+        assertEquals(ExportException.Reason.FAILED, e.reason());
+        assertTrue(e.getMessage().startsWith("s3://" + bucket + "/analytics.duckdb/manifest.json cannot be read "
+                + "(format 2 is not 1 (a newer exporter wrote it") && e.getMessage().contains("nothing was pruned"),
+                e.getMessage());
+        assertTrue(s3.exists(bucket, target.fileKey(first)), "the generation manifest.json names is kept");
+        assertTrue(s3.exists(bucket, target.fileKey(second)));
+    }
+
+    /** A rollback writes the generation's JSON as manifest.json: readers would follow its object_key anywhere. */
+    @Test
+    void rollbackRefusesAGenerationWhoseJsonNamesAnObjectOutsideTheTarget() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        String second = publish(target);
+        put("elsewhere/secret.duckdb", "not a snapshot");
+        put(target.jsonKey(first), text(target.jsonKey(first)).replace(target.fileKey(first), "elsewhere/secret.duckdb"));
+
+        ExportException e = assertThrows(ExportException.class, () -> publications(target).rollback(first));
+        assertEquals(ExportException.Reason.FAILED, e.reason());
+        assertTrue(e.getMessage().contains("its manifest names the object s3://" + bucket + "/elsewhere/secret.duckdb, "
+                + "not s3://" + bucket + "/" + target.fileKey(first)), e.getMessage());
+        assertEquals(second, s3.json(bucket, target.manifestKey()).get("publish_id").asText(), "manifest untouched");
+        assertTrue(publications(target).history().get(0).problem().contains("elsewhere/secret.duckdb"));
+    }
+
+    /**
+     * A rollback on another host between a prune's listing and its deletions: the generation it makes
+     * current is not deleted (prune checks manifest.json and the mark again right before each one).
+     */
+    @Test
+    void aRollbackToAGenerationThatAConcurrentPruneIsAboutToDeleteKeepsIt() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        String second = publish(target);
+        String third = publish(target);
+        String[] rolledBack = new String[1];
+        java.util.function.Consumer<String> rollbackAfterFirstDeletion = line -> {
+            if (line.startsWith("pruned generation " + first) && rolledBack[0] == null) {
+                try {
+                    rolledBack[0] = publications(target).rollback(second).toPublishId();
+                } catch (ExportException ex) {
+                    throw new AssertionError(ex);
+                }
+            }
+        };
+        PruneReport report = publications(target).progress(rollbackAfterFirstDeletion).prune(1, Duration.ZERO);
+
+        assertEquals(second, rolledBack[0]);
+        assertEquals(List.of(first), report.pruned());
+        assertEquals(second, s3.json(bucket, target.manifestKey()).get("publish_id").asText());
+        assertTrue(s3.exists(bucket, target.fileKey(second)), "the current generation's object is kept");
+        assertTrue(s3.exists(bucket, target.jsonKey(second)));
+        assertTrue(s3.exists(bucket, target.fileKey(third)));
     }
 }
