@@ -1,6 +1,7 @@
 package io.duckserving.exporter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,6 +96,41 @@ class ObjectTargetOptionsTest {
             assertEquals(key, ObjectTarget.of(ObjectTarget.of(fromCli.uri()).uri()).key());
         }
         assertEquals("a b/x.duckdb", ObjectTarget.of(URI.create("s3://lake/a%20b/x.duckdb")).key());
+    }
+
+    /** A password in --s3-endpoint is never printed: refused, with the URL shown without it. */
+    @Test
+    void anEndpointWithCredentialsIsRefusedWithoutPrintingThem() throws Exception {
+        Path lake = dir.resolve("lakehouse.duckdb");
+        Lakehouse.create(lake, 10);
+        String[][] refused = {
+            {"http://AKIAUSER:topsecret@127.0.0.1:9", "'http://***@127.0.0.1:9' carries credentials"},
+            {"ftp://AKIAUSER:topsecret@127.0.0.1:9", "'ftp://***@127.0.0.1:9' is not an http(s) URL"},
+            {"http://AKIAUSER:topsecret@127.0.0.1:9/a b", "'http://***@127.0.0.1:9/a b' is not a URL"},
+        };
+        for (String[] c : refused) {
+            for (String[] args : List.of(
+                    new String[] {"--source", lake.toString(), "--target", "s3://lake/a.duckdb", "--s3-endpoint", c[0]},
+                    new String[] {"history", "--target", "s3://lake/a.duckdb", "--s3-endpoint", c[0], "--json"},
+                    new String[] {"prune", "--target", "s3://lake/a.duckdb", "--s3-endpoint", c[0]})) {
+                PrintStream saved = System.out;
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                CliRun r;
+                try {
+                    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+                    r = runCli(args);
+                } finally {
+                    System.setOut(saved);
+                }
+                String printed = r.stderr() + out.toString(StandardCharsets.UTF_8);
+                assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + printed);
+                assertTrue(r.stderr().contains(c[1]), r.stderr());
+                assertFalse(printed.contains("topsecret") || printed.contains("AKIAUSER"), printed);
+            }
+        }
+        IllegalArgumentException api = assertThrows(IllegalArgumentException.class,
+                () -> S3Settings.defaults().endpoint(URI.create("https://u:topsecret@minio:9000")));
+        assertFalse(api.getMessage().contains("topsecret"), api.getMessage());
     }
 
     private record CliRun(int exitCode, String stderr) {
