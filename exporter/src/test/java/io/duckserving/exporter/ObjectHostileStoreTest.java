@@ -167,4 +167,36 @@ class ObjectHostileStoreTest {
         assertTrue(s3.exists(bucket, target.jsonKey(second)));
         assertTrue(s3.exists(bucket, target.fileKey(third)));
     }
+
+    /**
+     * The default work directory is the system temp directory, which every user can write: only
+     * directories of our own runs (our owner, writable by it alone) are removed as leftovers.
+     */
+    @Test
+    void leftoverRemovalDeletesOnlyPrivateDirectoriesOfThisUser() throws Exception {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> ownerOnly =
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
+        Path abandoned = Files.createDirectory(work.resolve(ObjectExport.WORK_PREFIX + "abandoned"));
+        Files.setPosixFilePermissions(abandoned, ownerOnly);
+        Files.writeString(abandoned.resolve("analytics.duckdb.lock"), "");
+        Path shared = Files.createDirectory(work.resolve(ObjectExport.WORK_PREFIX + "planted"));
+        Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(shared.resolve("analytics.duckdb.lock"), "");
+        Files.writeString(shared.resolve("someone-elses.txt"), "kept");
+        Path othersOwn = Files.createDirectory(work.resolve(ObjectExport.WORK_PREFIX + "another-user"));
+        Files.setPosixFilePermissions(othersOwn, ownerOnly);
+        Files.writeString(othersOwn.resolve("analytics.duckdb.lock"), "");
+        boolean root = "root".equals(Files.getOwner(othersOwn).getName());
+        if (root) {
+            Files.setAttribute(othersOwn, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+
+        publish(target("analytics.duckdb"));
+
+        assertFalse(Files.exists(abandoned), "a killed run's directory is removed");
+        assertTrue(Files.exists(shared.resolve("someone-elses.txt")), "a directory others can write is left alone");
+        assertTrue(Files.exists(othersOwn.resolve("analytics.duckdb.lock")));
+        org.junit.jupiter.api.Assumptions.assumeTrue(root, "only root can give a directory to another user: "
+                + "the other user's directory was this user's own here, so its check proved nothing");
+    }
 }
