@@ -157,7 +157,8 @@ final class ObjectExport {
         Path dir = request.workDir();
         if (!Files.isDirectory(dir)) {
             throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the work directory " + dir
-                    + " (--work-dir) does not exist; create it or choose another one");
+                    + " (--work-dir) " + (Files.exists(dir) ? "is not a directory" : "does not exist")
+                    + "; create it or choose another one");
         }
         Path work;
         try {

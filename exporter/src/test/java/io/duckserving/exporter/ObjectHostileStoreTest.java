@@ -60,7 +60,11 @@ class ObjectHostileStoreTest {
 
     /** Publishes, keeping up to 5 generations (the tests prune themselves). */
     private String publish(ObjectTarget target) throws ExportException {
-        return new Exporter().export(ExportRequest.builder().source(lake).handoff(Duration.ZERO).workDir(work)
+        return publish(target, work);
+    }
+
+    private String publish(ObjectTarget target, Path workDir) throws ExportException {
+        return new Exporter().export(ExportRequest.builder().source(lake).handoff(Duration.ZERO).workDir(workDir)
                 .s3(s3.settings()).objectTargets(List.of(target.uri())).keep(5).build())
                 .publishId();
     }
@@ -198,5 +202,50 @@ class ObjectHostileStoreTest {
         assertTrue(Files.exists(othersOwn.resolve("analytics.duckdb.lock")));
         org.junit.jupiter.api.Assumptions.assumeTrue(root, "only root can give a directory to another user: "
                 + "the other user's directory was this user's own here, so its check proved nothing");
+    }
+
+    /**
+     * A work directory on a full file system (a 1 MiB tmpfs, mounted here as root): the export fails
+     * naming the problem, removes its subdirectory, and manifest.json stays as it was.
+     */
+    @Test
+    void aFullWorkDirectoryFailsTheExportCleanlyAndLeavesTheTargetAsItWas() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String before = publish(target);
+        Path tiny = Files.createDirectory(dir.resolve("tiny"));
+        boolean mounted = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString())
+                .redirectErrorStream(true).start().waitFor() == 0;
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (not root?): no full disk");
+        try {
+            Lakehouse.create(lake = dir.resolve("bigger.duckdb"), 100_000);
+            ExportException e = assertThrows(ExportException.class, () -> new Exporter().export(ExportRequest
+                    .builder().source(lake).handoff(Duration.ZERO).workDir(tiny).s3(s3.settings())
+                    .objectTargets(List.of(target.uri())).build()));
+            assertEquals(ExportException.Reason.FAILED, e.reason(), e.getMessage());
+            assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+            try (var left = Files.list(tiny)) {
+                assertEquals(List.of(), left.toList(), "the work subdirectory is removed");
+            }
+            assertEquals(before, s3.json(bucket, target.manifestKey()).get("publish_id").asText());
+            assertTrue(e.getMessage().contains("No space left on device") && e.getMessage().contains(tiny.toString()),
+                    e.getMessage());
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).inheritIO().start().waitFor();
+        }
+    }
+
+    @Test
+    void aWorkDirectoryThatIsAFileOrUnwritableIsRefusedNamingIt() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "");
+        ExportException e = assertThrows(ExportException.class, () -> new Exporter().export(ExportRequest.builder()
+                .source(lake).workDir(file).s3(s3.settings()).objectTargets(List.of(target("a.duckdb").uri())).build()));
+        assertEquals(ExportException.Reason.INVALID_REQUEST, e.reason());
+        assertTrue(e.getMessage().equals("the work directory " + file + " (--work-dir) is not a directory; create it "
+                + "or choose another one"), e.getMessage());
+        Path link = Files.createSymbolicLink(dir.resolve("link"), work);
+        publish(target("b.duckdb"), link);
+        try (var left = Files.list(work)) {
+            assertEquals(List.of(), left.toList(), "a symbolic link to a directory works, and is cleaned up");
+        }
     }
 }
