@@ -248,4 +248,39 @@ class ObjectHostileStoreTest {
             assertEquals(List.of(), left.toList(), "a symbolic link to a directory works, and is cleaned up");
         }
     }
+
+    /**
+     * No credentials anywhere the SDK's chain looks (this test JVM has none in its environment or
+     * profile; the fixture's system properties are taken away): one line that says what to set, exit
+     * code 1, and the secret of a wrong key never printed.
+     */
+    @Test
+    void noCredentialsAtAllIsOneLineSayingWhatToSetAndNoSecretIsEverPrinted() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("AWS_ACCESS_KEY_ID") == null
+                && System.getenv("AWS_PROFILE") == null && !Files.exists(Path.of(System.getProperty("user.home"), ".aws")),
+                "this environment has AWS credentials of its own");
+        String id = System.clearProperty("aws.accessKeyId");
+        String secret = System.clearProperty("aws.secretAccessKey");
+        ObjectHistoryTest.CliRun none;
+        ObjectHistoryTest.CliRun wrong;
+        try {
+            none = ObjectHistoryTest.runCli("--source", lake.toString(), "--target", "s3://" + bucket + "/a.duckdb",
+                    "--s3-endpoint", s3.server.endpoint().toString(), "--s3-path-style", "--work-dir", work.toString(),
+                    "--handoff", "0");
+            System.setProperty("aws.accessKeyId", id);
+            System.setProperty("aws.secretAccessKey", "wrong-secret-1234567890");
+            wrong = ObjectHistoryTest.runCli("history", "--target", "s3://" + bucket + "/a.duckdb", "--s3-endpoint",
+                    s3.server.endpoint().toString(), "--s3-path-style", "--json");
+        } finally {
+            System.setProperty("aws.accessKeyId", id);
+            System.setProperty("aws.secretAccessKey", secret);
+        }
+        assertEquals(1, none.exitCode(), none.stderr());
+        String error = none.stderr().lines().filter(l -> l.contains("error:")).findFirst().orElse("");
+        assertTrue(error.contains("no AWS credentials found") && error.contains("set AWS_ACCESS_KEY_ID"), none.stderr());
+        assertFalse(none.stderr().contains("\tat "), "no stack trace: " + none.stderr());
+        assertEquals(1, wrong.exitCode(), wrong.stderr());
+        assertFalse((wrong.stderr() + wrong.stdout()).contains("wrong-secret"), wrong.stderr() + wrong.stdout());
+        assertEquals(List.of(), s3.keys(bucket));
+    }
 }
