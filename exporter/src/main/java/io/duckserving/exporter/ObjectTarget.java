@@ -67,8 +67,19 @@ record ObjectTarget(URI uri, String bucket, String key) {
             throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has a '?', '#', "
                     + "backslash or control character" + example);
         }
+        int bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_KEY_BYTES) {
+            // Refused before the snapshot is written: the store would refuse the first upload.
+            throw new IllegalArgumentException("--target " + text.substring(0, SCHEME.length() + 3 + bucket.length() + 40)
+                    + "...: the key has " + bytes + " bytes in UTF-8, and with '/generations/<publish id>.retired' "
+                    + "added it would pass S3's limit of 1024; give a key of at most " + MAX_KEY_BYTES + " bytes");
+        }
         return new ObjectTarget(encode(bucket, key), bucket, key);
     }
+
+    /** S3's longest key (1024 bytes) less the longest suffix this layout adds ({@code /generations/<id>.retired}). */
+    static final int MAX_KEY_BYTES = 1024 - "/generations/".length() - "20261201T180000Z-3f9a1c".length()
+            - RETIRED_SUFFIX.length();
 
     /**
      * The target of a URI given to the library API, e.g. {@link #uri()}: its path is percent-decoded

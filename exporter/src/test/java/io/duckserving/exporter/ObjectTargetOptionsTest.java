@@ -96,6 +96,13 @@ class ObjectTargetOptionsTest {
             assertEquals(key, ObjectTarget.of(ObjectTarget.of(fromCli.uri()).uri()).key());
         }
         assertEquals("a b/x.duckdb", ObjectTarget.of(URI.create("s3://lake/a%20b/x.duckdb")).key());
+
+        String longest = "k".repeat(ObjectTarget.MAX_KEY_BYTES - ".duckdb".length()) + ".duckdb";
+        assertEquals(980, ObjectTarget.parse("s3://lake/" + longest).key().length(), "the longest key S3 takes");
+        IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                () -> ObjectTarget.parse("s3://lake/" + "é".repeat(500) + ".duckdb"));
+        assertTrue(tooLong.getMessage().contains("the key has 1007 bytes in UTF-8") && tooLong.getMessage().length() < 400,
+                tooLong.getMessage());
     }
 
     /** A password in --s3-endpoint is never printed: refused, with the URL shown without it. */
