@@ -324,6 +324,11 @@ final class ObjectStore {
             }
             throw failure("write", key, e);
         } catch (SdkException e) {
+            if (isOurs(publishId)) {
+                // The store applied the PUT and the answer was lost (a reset, the deadline): it is current,
+                // and reporting it as not published would be wrong.
+                return;
+            }
             throw failure("write", key, e);
         }
     }

@@ -283,4 +283,40 @@ class ObjectHostileStoreTest {
         assertFalse((wrong.stderr() + wrong.stdout()).contains("wrong-secret"), wrong.stderr() + wrong.stdout());
         assertEquals(List.of(), s3.keys(bucket));
     }
+
+    /**
+     * The store applies the manifest PUT and its answer is lost (every attempt's, so the SDK's retry
+     * does not help): manifest.json names the generation, so it is published, not a failure.
+     */
+    @Test
+    void aManifestPutWhoseAnswerIsLostButWhichTheStoreAppliedCountsAsDone() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor loseManifestAnswers =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void afterTransmission(software.amazon.awssdk.core.interceptor.Context.AfterTransmission c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        if (c.request() instanceof software.amazon.awssdk.services.s3.model.PutObjectRequest put
+                                && put.key().endsWith("/manifest.json")) {
+                            throw software.amazon.awssdk.core.exception.SdkClientException.create(
+                                    "Connection reset (the answer was lost)");
+                        }
+                    }
+                };
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(loseManifestAnswers))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            ObjectStore store = new ObjectStore(client, target);
+            ObjectStore.Current read = store.readManifest();
+            ObjectManifest second = ObjectManifest.parse(s3.get(bucket, target.jsonKey(first)));
+            String id = "20261201T000000Z-0a0b0c";
+            ObjectManifest mine = new ObjectManifest(id, target.fileKey(id), second.size(), second.sha256(),
+                    second.publishedAt(), second.source(), second.tables());
+
+            store.putManifest(mine.toBytes(), read, id);
+        }
+        assertEquals("20261201T000000Z-0a0b0c", s3.json(bucket, target.manifestKey()).get("publish_id").asText());
+    }
 }
