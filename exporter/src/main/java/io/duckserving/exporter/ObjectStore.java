@@ -425,6 +425,17 @@ final class ObjectStore {
                 return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
                         + ": bucket '" + target.bucket() + "' does not exist; create it, or fix the bucket in --target", e);
             }
+            String bucketRegion = s3e.awsErrorDetails() == null || s3e.awsErrorDetails().sdkHttpResponse() == null
+                    ? null : s3e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region")
+                    .orElse(null);
+            if (s3e.statusCode() == 301 || "PermanentRedirect".equals(code)
+                    || "AuthorizationHeaderMalformed".equals(code) || bucketRegion != null && s3e.statusCode() == 400) {
+                return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
+                        + ": bucket '" + target.bucket() + "' is in another region than the client's ("
+                        + (bucketRegion == null ? "" : "the store says " + bucketRegion + "; ")
+                        + (code == null ? "HTTP " + s3e.statusCode() : code) + "); pass --s3-region "
+                        + (bucketRegion == null ? "REGION" : bucketRegion) + " or set AWS_REGION", e);
+            }
             if (s3e.statusCode() == 403) {
                 return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
                         + ": access denied (" + (code == null ? "HTTP 403" : code) + "); check the credentials "

@@ -30,8 +30,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * A store that answers too slowly to ever trip the HTTP client's socket timeout (a byte every
  * 100 ms), one that never reads an upload's body, and one that serves a huge manifest: each request
- * is abandoned within its own deadline, and nothing huge is read into memory. A raw socket server,
- * since no real store misbehaves on demand.
+ * is abandoned within its own deadline, and nothing huge is read into memory; and what AWS answers
+ * a client set for the wrong region. A raw socket server, since no real store misbehaves on demand.
  */
 class ObjectSlowStoreTest {
 
@@ -152,5 +152,23 @@ class ObjectSlowStoreTest {
         assertEquals(ExportException.Reason.FAILED, e.reason());
         assertTrue(e.getMessage().startsWith("s3://lake/analytics.duckdb/manifest.json is larger than the 1024 bytes "
                 + "it may have (5000000000 bytes): not read"), e.getMessage());
+    }
+
+    /** What AWS answers a client configured for another region than the bucket's. */
+    @Test
+    void aBucketInAnotherRegionIsNamedWithTheRegionToPass() throws Exception {
+        String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PermanentRedirect</Code><Message>The "
+                + "bucket you are attempting to access must be addressed using the specified endpoint.</Message>"
+                + "<Bucket>lake</Bucket></Error>";
+        ObjectStore store = store(serve((in, out) -> {
+            out.write(("HTTP/1.1 301 Moved Permanently\r\nx-amz-bucket-region: eu-central-1\r\nContent-Type: "
+                    + "application/xml\r\nContent-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }), Duration.ofSeconds(10), 1 << 30);
+        ExportException e = assertThrows(ExportException.class, store::readManifest);
+        assertTrue(e.getMessage().startsWith("cannot read s3://lake/analytics.duckdb/manifest.json: bucket 'lake' is "
+                + "in another region than the client's (the store says eu-central-1; PermanentRedirect); pass "
+                + "--s3-region eu-central-1 or set AWS_REGION"), e.getMessage());
     }
 }
