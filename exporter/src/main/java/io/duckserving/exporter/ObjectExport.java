@@ -70,11 +70,15 @@ final class ObjectExport {
         for (ObjectTarget target : request.objects()) {
             try {
                 outcomes.add(publish(new ObjectStore(s3, target), file, report, request));
-            } catch (ExportException e) {
-                outcomes.add(ObjectPublish.failed(target, target.fileKey(report.publishId()), e.getMessage()));
-                failures.add(e.getMessage());
-                allChanged &= e.reason() == ExportException.Reason.OBJECT_TARGET_CHANGED;
-                request.progress().accept("not published to " + target + ": " + e.getMessage());
+            } catch (ExportException | RuntimeException e) {
+                // A RuntimeException too (a bug, an SDK surprise): the other targets are still tried, and a
+                // local publish is still reported as one (exit code 6), not as an unexpected failure.
+                String message = e instanceof ExportException ? e.getMessage() : "cannot publish to " + target
+                        + ": unexpected " + e;
+                outcomes.add(ObjectPublish.failed(target, target.fileKey(report.publishId()), message));
+                failures.add(message);
+                allChanged &= e instanceof ExportException x && x.reason() == ExportException.Reason.OBJECT_TARGET_CHANGED;
+                request.progress().accept("not published to " + target + ": " + message);
             }
         }
         ExportReport whole = report.withObjectTargets(local, outcomes, Duration.ofNanos(System.nanoTime() - startNanos));

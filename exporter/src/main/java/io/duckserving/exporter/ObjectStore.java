@@ -392,6 +392,9 @@ final class ObjectStore {
             for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(prefix)
                     .overrideConfiguration(this::small))) {
                 for (S3Object o : page.contents()) {
+                    if (o.key() == null || !o.key().startsWith(prefix)) {
+                        continue; // a broken or hostile store's answer: nothing outside the prefix is ours
+                    }
                     String name = o.key().substring(prefix.length());
                     for (String suffix : List.of(ObjectTarget.FILE_SUFFIX, ObjectTarget.JSON_SUFFIX,
                             ObjectTarget.RETIRED_SUFFIX)) {

@@ -319,4 +319,55 @@ class ObjectHostileStoreTest {
         }
         assertEquals("20261201T000000Z-0a0b0c", s3.json(bucket, target.manifestKey()).get("publish_id").asText());
     }
+
+    /**
+     * A listing that names keys outside the prefix asked for (a broken or hostile store): they are
+     * ignored, where the history failed on them; and whatever a target's publish throws, a local
+     * target that was published is reported so (exit code 6), with the other target still tried.
+     */
+    @Test
+    void aListingWithKeysOutsideThePrefixIsIgnoredAndAnyFailureAfterALocalPublishIsExitCode6() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor foreignKeys =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public software.amazon.awssdk.core.SdkResponse modifyResponse(
+                            software.amazon.awssdk.core.interceptor.Context.ModifyResponse c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        if (c.response() instanceof software.amazon.awssdk.services.s3.model.ListObjectsV2Response r) {
+                            List<software.amazon.awssdk.services.s3.model.S3Object> contents =
+                                    new java.util.ArrayList<>(r.contents());
+                            contents.add(software.amazon.awssdk.services.s3.model.S3Object.builder().key("x").size(1L)
+                                    .build());
+                            return r.toBuilder().contents(contents).build();
+                        }
+                        return c.response();
+                    }
+                };
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(foreignKeys))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            List<Generation> history = new ObjectPublications(new ObjectStore(client, target), line -> { },
+                    java.time.Clock.systemUTC()).history();
+            assertEquals(List.of(first), history.stream().map(Generation::publishId).toList());
+        }
+
+        // The unexpected, simulated by a progress callback that throws while the first target uploads.
+        Path local = dir.resolve("analytics.duckdb");
+        ObjectTarget broken = target("broken.duckdb");
+        java.util.function.Consumer<String> throwing = line -> {
+            if (line.startsWith("uploading ") && line.contains("/broken.duckdb/")) {
+                throw new IllegalStateException("a surprise");
+            }
+        };
+        ExportException e = assertThrows(ExportException.class, () -> new Exporter().export(ExportRequest.builder()
+                .source(lake).target(local).handoff(Duration.ZERO).s3(s3.settings()).progress(throwing)
+                .objectTargets(List.of(broken.uri(), target.uri())).build()));
+        assertTrue(e.getMessage().contains("cannot publish to s3://" + bucket + "/broken.duckdb: unexpected "
+                + "java.lang.IllegalStateException: a surprise"), e.getMessage());
+        assertEquals(ExportException.Reason.PUBLISHED_LOCALLY_ONLY, e.reason(), e.getMessage());
+        assertTrue(e.report().objectTargets().get(1).current(), "the other target is still published");
+    }
 }
