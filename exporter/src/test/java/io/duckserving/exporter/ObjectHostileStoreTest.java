@@ -370,4 +370,47 @@ class ObjectHostileStoreTest {
         assertEquals(ExportException.Reason.PUBLISHED_LOCALLY_ONLY, e.reason(), e.getMessage());
         assertTrue(e.report().objectTargets().get(1).current(), "the other target is still published");
     }
+
+    /**
+     * The source description is the source connection's JDBC URL: it goes into manifest.json, which
+     * every reader host (and anyone who may read the bucket) reads, so its secrets are hidden.
+     */
+    @Test
+    void aPasswordInTheSourceConnectionsUrlNeverReachesTheManifest() throws Exception {
+        assertEquals("jdbc:postgresql://db:5432/lake?user=etl&password=***&sslmode=require", ArrowCopy.redactedUrl(
+                "jdbc:postgresql://db:5432/lake?user=etl&password=hunter2&sslmode=require"));
+        assertEquals("jdbc:sqlserver://db:1433;databaseName=lake;user=etl;password=***;encrypt=true",
+                ArrowCopy.redactedUrl("jdbc:sqlserver://db:1433;databaseName=lake;user=etl;password=hunter2;encrypt=true"));
+        assertEquals("jdbc:mysql://***@db/lake", ArrowCopy.redactedUrl("jdbc:mysql://etl:hunter2@db/lake"));
+        assertEquals("jdbc:oracle:thin:***@db:1521:lake", ArrowCopy.redactedUrl("jdbc:oracle:thin:etl/hunter2@db:1521:lake"));
+        assertEquals("jdbc:snowflake://x.snowflakecomputing.com/?private_key_file_pwd=***&token=***",
+                ArrowCopy.redactedUrl("jdbc:snowflake://x.snowflakecomputing.com/?private_key_file_pwd=a&token=b"));
+
+        String url = "jdbc:postgresql://db:5432/lake?user=etl&password=hunter2&sslmode=require";
+        try (java.sql.Connection real = Lakehouse.open(lake, true)) {
+            java.sql.DatabaseMetaData realMeta = real.getMetaData();
+            java.sql.DatabaseMetaData meta = proxy(java.sql.DatabaseMetaData.class, realMeta, "getURL", url);
+            java.sql.Connection source = proxy(java.sql.Connection.class, real, "getMetaData", meta);
+            ObjectTarget target = target("analytics.duckdb");
+            ExportReport report = new Exporter().export(ExportRequest.builder().sourceConnection(source)
+                    .handoff(Duration.ZERO).workDir(work).s3(s3.settings()).objectTargets(List.of(target.uri())).build());
+            assertEquals("jdbc:postgresql://db:5432/lake?user=etl&password=***&sslmode=require", report.source());
+            assertFalse(text(target.manifestKey()).contains("hunter2"), text(target.manifestKey()));
+        }
+    }
+
+    /** {@code real} with one method answering {@code value}. */
+    private static <T> T proxy(Class<T> type, T real, String method, Object value) {
+        return type.cast(java.lang.reflect.Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (p, m, args) -> {
+                    if (m.getName().equals(method) && (args == null || args.length == 0)) {
+                        return value;
+                    }
+                    try {
+                        return m.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
+    }
 }
