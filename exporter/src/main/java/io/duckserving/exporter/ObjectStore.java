@@ -258,7 +258,8 @@ final class ObjectStore {
     List<String> abortStaleUploads(Instant before, Consumer<String> progress) {
         List<String> aborted = new ArrayList<>();
         try {
-            for (MultipartUpload u : s3.listMultipartUploads(b -> b.bucket(target.bucket())
+            // All pages: a store returns at most 1000 uploads per answer.
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(target.bucket())
                     .prefix(target.generationsPrefix()).overrideConfiguration(this::small)).uploads()) {
                 if (u.initiated() != null && u.initiated().isBefore(before)) {
                     abortQuietly(u.key(), u.uploadId());

@@ -413,4 +413,39 @@ class ObjectHostileStoreTest {
                     }
                 }));
     }
+
+    /**
+     * A store answers at most 1000 unfinished uploads per listing: those on later pages are aborted
+     * too (simulated: the first page is made empty and truncated, as when 1000 others come first).
+     */
+    @Test
+    void staleMultipartUploadsOnALaterPageOfTheListingAreAbortedToo() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String key = target.fileKey("20250101T000000Z-abcdef");
+        s3.client.createMultipartUpload(b -> b.bucket(bucket).key(key));
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor firstPageEmpty =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public software.amazon.awssdk.core.SdkResponse modifyResponse(
+                            software.amazon.awssdk.core.interceptor.Context.ModifyResponse c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        if (c.response() instanceof software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse r
+                                && ((software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest) c.request())
+                                        .keyMarker() == null) {
+                            return r.toBuilder().uploads(List.of()).isTruncated(true).nextKeyMarker("a")
+                                    .nextUploadIdMarker("0").build();
+                        }
+                        return c.response();
+                    }
+                };
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(firstPageEmpty))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            List<String> aborted = new ObjectStore(client, target).abortStaleUploads(
+                    java.time.Instant.now().plusSeconds(1), line -> { });
+            assertEquals(List.of(key), aborted);
+        }
+        assertEquals(List.of(), s3.client.listMultipartUploads(b -> b.bucket(bucket)).uploads());
+    }
 }
