@@ -332,6 +332,30 @@ final class ObjectStore {
             }
             throw failure("write", key, e);
         }
+        confirmCurrent(key, publishId);
+    }
+
+    /**
+     * Reads manifest.json back after the store accepted the PUT (S3 reads are strongly consistent
+     * after a write): a store or proxy that answers 200 for a write it did not keep must not have
+     * the run report a generation current that readers never see. A read that fails leaves the
+     * store's word standing.
+     */
+    private void confirmCurrent(String key, String publishId) throws ExportException {
+        Current now;
+        try {
+            now = readManifest();
+        } catch (ExportException e) {
+            return;
+        }
+        String named = now == null ? null : now.manifest() == null ? "something unreadable (" + now.problem() + ")"
+                : now.manifest().publishId();
+        if (!publishId.equals(named)) {
+            throw new ExportException(ExportException.Reason.FAILED, "the store accepted the write of "
+                    + target.uriOf(key) + " but reading it back gives " + (named == null ? "no object" : named)
+                    + ", not " + publishId + ": a store or proxy that drops writes, or another publisher right after "
+                    + "this one; check the store, then run again");
+        }
     }
 
     private boolean isOurs(String publishId) {

@@ -448,4 +448,44 @@ class ObjectHostileStoreTest {
         }
         assertEquals(List.of(), s3.client.listMultipartUploads(b -> b.bucket(bucket)).uploads());
     }
+
+    /**
+     * A store (or a proxy in front of it) that answers 200 to the manifest PUT but keeps nothing at
+     * that key (simulated: the request is sent to another key): the run fails, where it reported a
+     * generation current that no reader ever sees.
+     */
+    @Test
+    void aManifestPutThatTheStoreAnswersButDoesNotKeepFailsTheRun() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor misdirect =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
+                            software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        software.amazon.awssdk.http.SdkHttpRequest r = c.httpRequest();
+                        return r.method() == software.amazon.awssdk.http.SdkHttpMethod.PUT
+                                && r.encodedPath().endsWith("/manifest.json")
+                                ? r.toBuilder().encodedPath(r.encodedPath() + "-dropped").removeHeader("If-Match")
+                                .build() : r;
+                    }
+                };
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(misdirect))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            ObjectStore store = new ObjectStore(client, target);
+            ObjectManifest manifest = ObjectManifest.parse(s3.get(bucket, target.jsonKey(first)));
+            String id = "20261201T000000Z-0a0b0c";
+            ObjectManifest mine = new ObjectManifest(id, target.fileKey(id), manifest.size(), manifest.sha256(),
+                    manifest.publishedAt(), manifest.source(), manifest.tables());
+            ExportException e = assertThrows(ExportException.class,
+                    () -> store.putManifest(mine.toBytes(), store.readManifest(), id));
+            assertTrue(e.getMessage().startsWith("the store accepted the write of s3://" + bucket
+                    + "/analytics.duckdb/manifest.json but reading it back gives " + first + ", not " + id),
+                    e.getMessage());
+        }
+        assertTrue(s3.exists(bucket, target.manifestKey() + "-dropped"), "the simulation sent it elsewhere");
+    }
 }
