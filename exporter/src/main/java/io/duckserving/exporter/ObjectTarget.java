@@ -62,6 +62,14 @@ record ObjectTarget(URI uri, String bucket, String key) {
                 throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has an empty, '.' "
                         + "or '..' path segment" + example);
             }
+            int segmentBytes = segment.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (segmentBytes > MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException("--target s3://" + bucket + "/...: the key's segment '"
+                        + segment.substring(0, 40) + "...' has " + segmentBytes + " bytes in UTF-8; the snapshot is "
+                        + "written locally and readers keep their replica under each segment as a file or directory "
+                        + "name (255 bytes at most, with the suffixes of temporary files): keep segments to "
+                        + MAX_SEGMENT_BYTES + " bytes");
+            }
         }
         if (key.contains("?") || key.contains("#") || key.indexOf('\\') >= 0 || key.chars().anyMatch(c -> c < 0x20)) {
             throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has a '?', '#', "
@@ -76,6 +84,9 @@ record ObjectTarget(URI uri, String bucket, String key) {
         }
         return new ObjectTarget(encode(bucket, key), bucket, key);
     }
+
+    /** A file name's 255 bytes less the longest suffix added to it locally ({@code .<name>.replica.json.tmp-...}). */
+    static final int MAX_SEGMENT_BYTES = 190;
 
     /** S3's longest key (1024 bytes) less the longest suffix this layout adds ({@code /generations/<id>.retired}). */
     static final int MAX_KEY_BYTES = 1024 - "/generations/".length() - "20261201T180000Z-3f9a1c".length()

@@ -97,11 +97,16 @@ class ObjectTargetOptionsTest {
         }
         assertEquals("a b/x.duckdb", ObjectTarget.of(URI.create("s3://lake/a%20b/x.duckdb")).key());
 
-        String longest = "k".repeat(ObjectTarget.MAX_KEY_BYTES - ".duckdb".length()) + ".duckdb";
+        String segment = "k".repeat(ObjectTarget.MAX_SEGMENT_BYTES) + "/";
+        String longest = segment.repeat(5) + "k".repeat(ObjectTarget.MAX_KEY_BYTES - 5 * segment.length() - 7) + ".duckdb";
         assertEquals(980, ObjectTarget.parse("s3://lake/" + longest).key().length(), "the longest key S3 takes");
+        IllegalArgumentException longName = assertThrows(IllegalArgumentException.class,
+                () -> ObjectTarget.parse("s3://lake/p/" + "ü".repeat(96) + ".duckdb"));
+        assertTrue(longName.getMessage().contains("has 199 bytes in UTF-8") && longName.getMessage().contains(
+                "keep segments to 190 bytes"), longName.getMessage());
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
-                () -> ObjectTarget.parse("s3://lake/" + "é".repeat(500) + ".duckdb"));
-        assertTrue(tooLong.getMessage().contains("the key has 1007 bytes in UTF-8") && tooLong.getMessage().length() < 400,
+                () -> ObjectTarget.parse("s3://lake/" + ("é".repeat(90) + "/").repeat(5) + "é".repeat(50) + ".duckdb"));
+        assertTrue(tooLong.getMessage().contains("the key has 1012 bytes in UTF-8") && tooLong.getMessage().length() < 400,
                 tooLong.getMessage());
     }
 
