@@ -279,6 +279,17 @@ final class ObjectStore {
         try {
             return s3.headObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(this::small))
                     .contentLength();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404 && !bucketExists()) {
+                throw failure("check the size of", key, e); // the bucket is gone: failure() says so
+            }
+            if (e.statusCode() == 404) {
+                // Said plainly: the store confirmed an upload that it then does not have.
+                throw new ExportException(ExportException.Reason.FAILED, "the store accepted the upload of "
+                        + target.uriOf(key) + " but does not have it (HTTP 404 right after): nothing was made "
+                        + "current; check the store (or a proxy in front of it), then run again", e);
+            }
+            throw failure("check the size of", key, e);
         } catch (SdkException e) {
             throw failure("check the size of", key, e);
         }
@@ -378,6 +389,18 @@ final class ObjectStore {
     /** A generation's JSON or mark; null when absent. */
     byte[] get(String key) throws ExportException {
         return getSmall(key, new String[1]);
+    }
+
+    /** False only when the store says the bucket is missing. */
+    private boolean bucketExists() {
+        try {
+            s3.headBucket(b -> b.bucket(target.bucket()).overrideConfiguration(this::small));
+            return true;
+        } catch (S3Exception e) {
+            return e.statusCode() != 404;
+        } catch (SdkException e) {
+            return true;
+        }
     }
 
     /** Whether an object exists (HEAD). */

@@ -488,4 +488,36 @@ class ObjectHostileStoreTest {
         }
         assertTrue(s3.exists(bucket, target.manifestKey() + "-dropped"), "the simulation sent it elsewhere");
     }
+
+    /**
+     * The generation's upload answered 200 but kept nowhere under its key (simulated: sent to another
+     * key): the run fails saying so, where it said only "HTTP 404 NoSuchKey ... check the store".
+     */
+    @Test
+    void anUploadTheStoreAnswersButDoesNotKeepFailsSayingSo() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor misdirect =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
+                            software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        software.amazon.awssdk.http.SdkHttpRequest r = c.httpRequest();
+                        return r.method() == software.amazon.awssdk.http.SdkHttpMethod.PUT
+                                && r.encodedPath().endsWith(".duckdb")
+                                ? r.toBuilder().encodedPath(r.encodedPath() + "-dropped").build() : r;
+                    }
+                };
+        Path file = Files.write(dir.resolve("snapshot.duckdb"), new byte[1000]);
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(misdirect))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            String id = "20261201T000000Z-0a0b0c";
+            ExportException e = assertThrows(ExportException.class, () -> new ObjectStore(client, target)
+                    .uploadFile(file, id, ObjectStore.DEFAULT_PART_SIZE, line -> { }));
+            assertTrue(e.getMessage().startsWith("the store accepted the upload of s3://" + bucket + "/"
+                    + target.fileKey(id) + " but does not have it"), e.getMessage());
+        }
+    }
 }
