@@ -139,6 +139,7 @@ final class ObjectPublications {
         }
         store.putManifest(listing.manifests().get(chosen.publishId()).rolledBackBytes(now), read,
                 chosen.publishId());
+        undoIfDeletedMeanwhile(chosen, read);
         progress.accept("rewrote " + target().uriOf(target().manifestKey()) + ": generation " + chosen.publishId()
                 + " is current");
         String from = current == null ? null : current.publishId();
@@ -149,6 +150,31 @@ final class ObjectPublications {
                 Duration.ofNanos(System.nanoTime() - startNanos));
         progress.accept(report.toString());
         return report;
+    }
+
+    /**
+     * A prune on another host that checked manifest.json just before this rollback rewrote it may
+     * delete the generation just after (there is no lock across hosts): checked once more, and
+     * manifest.json put back as it was if so, so that it does not name a missing object.
+     */
+    private void undoIfDeletedMeanwhile(Generation chosen, ObjectStore.Current read) throws ExportException {
+        if (store.exists(target().fileKey(chosen.publishId()))) {
+            return;
+        }
+        String restored = "manifest.json names a missing object: publish or roll back to another generation now";
+        ObjectStore.Current now = store.readManifest();
+        if (read != null && now != null && now.manifest() != null
+                && chosen.publishId().equals(now.manifest().publishId())) {
+            try {
+                store.putManifestBack(read.json(), now);
+                restored = "manifest.json is put back as it was";
+            } catch (ExportException e) {
+                restored += " (putting it back failed: " + e.getMessage() + ")";
+            }
+        }
+        throw new ExportException(ExportException.Reason.FAILED, "generation " + chosen.publishId() + " ("
+                + chosen.object() + ") was deleted meanwhile (a prune on another host?) as it became current; "
+                + restored);
     }
 
     /** After manifest.json names another generation: when {@code publishId} stopped being current. */

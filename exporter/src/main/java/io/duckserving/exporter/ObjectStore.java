@@ -369,6 +369,17 @@ final class ObjectStore {
         }
     }
 
+    /** Writes {@code json} back as manifest.json, only if it is still {@code now} (If-Match). */
+    void putManifestBack(byte[] json, Current now) throws ExportException {
+        String key = target.manifestKey();
+        try {
+            s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType("application/json").cacheControl("no-cache")
+                    .ifMatch(now.etag()).overrideConfiguration(this::small), RequestBody.fromBytes(json));
+        } catch (SdkException e) {
+            throw failure("write", key, e);
+        }
+    }
+
     private boolean isOurs(String publishId) {
         try {
             Current now = readManifest();

@@ -520,4 +520,38 @@ class ObjectHostileStoreTest {
                     + target.fileKey(id) + " but does not have it"), e.getMessage());
         }
     }
+
+    /**
+     * A prune on another host deletes the generation a rollback chose just as the rollback rewrites
+     * manifest.json (simulated: deleted right before the manifest PUT goes out): the rollback fails
+     * and puts manifest.json back, where it left it naming a missing object.
+     */
+    @Test
+    void aRollbackWhoseGenerationIsDeletedAsItBecomesCurrentPutsTheManifestBack() throws Exception {
+        ObjectTarget target = target("analytics.duckdb");
+        String first = publish(target);
+        String second = publish(target);
+        software.amazon.awssdk.core.interceptor.ExecutionInterceptor pruneMeanwhile =
+                new software.amazon.awssdk.core.interceptor.ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution c,
+                            software.amazon.awssdk.core.interceptor.ExecutionAttributes a) {
+                        if (c.request() instanceof software.amazon.awssdk.services.s3.model.PutObjectRequest put
+                                && put.key().equals(target.manifestKey())) {
+                            s3.client.deleteObject(b -> b.bucket(bucket).key(target.fileKey(first)));
+                        }
+                    }
+                };
+        try (software.amazon.awssdk.services.s3.S3Client client = software.amazon.awssdk.services.s3.S3Client.builder()
+                .endpointOverride(s3.server.endpoint()).region(software.amazon.awssdk.regions.Region.US_EAST_1)
+                .forcePathStyle(true).overrideConfiguration(o -> o.addExecutionInterceptor(pruneMeanwhile))
+                .httpClient(software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient.create()).build()) {
+            ObjectPublications publications = new ObjectPublications(new ObjectStore(client, target), line -> { },
+                    java.time.Clock.systemUTC());
+            ExportException e = assertThrows(ExportException.class, () -> publications.rollback(first));
+            assertTrue(e.getMessage().contains("was deleted meanwhile (a prune on another host?) as it became "
+                    + "current; manifest.json is put back as it was"), e.getMessage());
+        }
+        assertEquals(second, s3.json(bucket, target.manifestKey()).get("publish_id").asText());
+    }
 }
