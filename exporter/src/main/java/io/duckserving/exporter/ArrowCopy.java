@@ -148,13 +148,31 @@ final class ArrowCopy implements SnapshotSource {
         }
     }
 
+    /**
+     * The source connection's URL, with passwords and other secrets hidden: it is written into the
+     * snapshot's serving_meta, the manifest of every s3:// target (readable by every reader host),
+     * history and progress lines.
+     */
     @Override
     public String description() {
         try {
-            return source.getMetaData().getURL();
+            return redactedUrl(source.getMetaData().getURL());
         } catch (SQLException | RuntimeException e) {
             return source.getClass().getName();
         }
+    }
+
+    private static final java.util.regex.Pattern SECRET_PARAMETER = java.util.regex.Pattern.compile(
+            "(?i)([?&;:]\\s*[^=&;?:/]*(?:secret|token|password|passwd|pwd|credential|access_?key|key_?id|private_?key"
+            + "|api_?key|auth)[^=&;?:/]*=)[^&;]*");
+
+    /** A JDBC URL as text with the user:password@ part and the values of secret-named parameters as ***. */
+    static String redactedUrl(String url) {
+        if (url == null) {
+            return null;
+        }
+        String shown = S3Settings.redacted(url).replaceAll("(?i)^(jdbc:oracle:[a-z]+:)[^@/]*/[^@]*@", "$1***@");
+        return SECRET_PARAMETER.matcher(shown).replaceAll("$1***");
     }
 
     @Override

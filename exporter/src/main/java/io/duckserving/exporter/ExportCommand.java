@@ -467,7 +467,8 @@ public final class ExportCommand implements Callable<Integer> {
                 "2:invalid arguments or request (unknown publish id, nothing older kept, target directory); "
                     + "the target is untouched",
                 "4:another exporter held the target's lock file for longer than --wait",
-                "5:the generation is current, but the directory could not be fsynced (not yet durable)"})
+                "5:the generation is current, but the directory could not be fsynced (not yet durable)",
+                "7:s3:// target: another publisher or rollback changed its manifest.json meanwhile; run again"})
     static final class RollbackCommand implements Callable<Integer> {
 
         @CommandLine.Mixin

@@ -417,7 +417,7 @@ public final class ExportRequest {
             List<ObjectTarget> objects = new ArrayList<>();
             Set<String> seen = new HashSet<>();
             for (URI uri : objectTargets) {
-                ObjectTarget t = ObjectTarget.parse(String.valueOf(uri));
+                ObjectTarget t = ObjectTarget.of(uri);
                 if (!seen.add(t.toString())) {
                     throw new IllegalArgumentException("--target " + t + " is given twice; pass each target once");
                 }

@@ -44,7 +44,7 @@ final class JdbcLiveSource implements LiveSource {
             }
         }
         throw new ExportException(ExportException.Reason.INVALID_REQUEST, "schema '" + schema + "' does not exist in "
-                + "the source connection " + meta.getURL() + " (its schemas: " + String.join(", ", existing)
+                + "the source connection " + ArrowCopy.redactedUrl(meta.getURL()) + " (its schemas: " + String.join(", ", existing)
                 + "); pass an existing schema");
     }
 

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +15,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -67,11 +70,15 @@ final class ObjectExport {
         for (ObjectTarget target : request.objects()) {
             try {
                 outcomes.add(publish(new ObjectStore(s3, target), file, report, request));
-            } catch (ExportException e) {
-                outcomes.add(ObjectPublish.failed(target, target.fileKey(report.publishId()), e.getMessage()));
-                failures.add(e.getMessage());
-                allChanged &= e.reason() == ExportException.Reason.OBJECT_TARGET_CHANGED;
-                request.progress().accept("not published to " + target + ": " + e.getMessage());
+            } catch (ExportException | RuntimeException e) {
+                // A RuntimeException too (a bug, an SDK surprise): the other targets are still tried, and a
+                // local publish is still reported as one (exit code 6), not as an unexpected failure.
+                String message = e instanceof ExportException ? e.getMessage() : "cannot publish to " + target
+                        + ": unexpected " + e;
+                outcomes.add(ObjectPublish.failed(target, target.fileKey(report.publishId()), message));
+                failures.add(message);
+                allChanged &= e instanceof ExportException x && x.reason() == ExportException.Reason.OBJECT_TARGET_CHANGED;
+                request.progress().accept("not published to " + target + ": " + message);
             }
         }
         ExportReport whole = report.withObjectTargets(local, outcomes, Duration.ofNanos(System.nanoTime() - startNanos));
@@ -154,17 +161,20 @@ final class ObjectExport {
         Path dir = request.workDir();
         if (!Files.isDirectory(dir)) {
             throw new ExportException(ExportException.Reason.INVALID_REQUEST, "the work directory " + dir
-                    + " (--work-dir) does not exist; create it or choose another one");
+                    + " (--work-dir) " + (Files.exists(dir) ? "is not a directory" : "does not exist")
+                    + "; create it or choose another one");
         }
-        removeAbandonedWorkDirectories(dir, request.progress());
+        Path work;
         try {
-            Path work = Files.createTempDirectory(dir, WORK_PREFIX);
-            request.progress().accept("writing the snapshot in the work directory " + work);
-            return work;
+            work = Files.createTempDirectory(dir, WORK_PREFIX);
         } catch (IOException e) {
             throw new ExportException(ExportException.Reason.INVALID_REQUEST, "cannot create a directory in the work "
                     + "directory " + dir + " (--work-dir): " + e + "; check that it is writable", e);
         }
+        // After ours exists: its owner is who "we" are, whatever user.name says.
+        removeAbandonedWorkDirectories(dir, work, request.progress());
+        request.progress().accept("writing the snapshot in the work directory " + work);
+        return work;
     }
 
     static final String WORK_PREFIX = "duckdb-serving-export-";
@@ -175,11 +185,11 @@ final class ObjectExport {
      * directory until it is removed). A directory without a lock file is left alone: its run may be
      * about to take it.
      */
-    private static void removeAbandonedWorkDirectories(Path dir, Consumer<String> progress) {
+    private static void removeAbandonedWorkDirectories(Path dir, Path ours, Consumer<String> progress) {
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path work : (Iterable<Path>) entries.filter(p -> p.getFileName().toString().startsWith(WORK_PREFIX)
-                    && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator) {
-                if (abandoned(work)) {
+                    && !p.equals(ours) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))::iterator) {
+                if (privateLike(work, ours) && abandoned(work)) {
                     deleteWorkDirectory(work, progress);
                     progress.accept("removed the work directory of an interrupted run: " + work);
                 }
@@ -187,6 +197,25 @@ final class ObjectExport {
         } catch (IOException | UncheckedIOException e) {
             progress.accept("cannot look for work directories of interrupted runs in " + dir + ": " + e);
         }
+    }
+
+    /**
+     * Whether a directory could be one of our runs': the same owner as ours and, where the file system
+     * has POSIX permissions, writable by its owner alone (as createTempDirectory makes them). The
+     * default work directory is the system temp directory, which every user can write: another
+     * user's directory of that name is not ours to delete, and in one that others can write, a
+     * directory swapped for a symbolic link during the removal would have it delete files elsewhere.
+     */
+    private static boolean privateLike(Path work, Path ours) throws IOException {
+        if (!Files.getOwner(work, LinkOption.NOFOLLOW_LINKS).equals(Files.getOwner(ours, LinkOption.NOFOLLOW_LINKS))) {
+            return false;
+        }
+        if (!Files.getFileStore(work).supportsFileAttributeView(PosixFileAttributeView.class)) {
+            return true;
+        }
+        Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(work, LinkOption.NOFOLLOW_LINKS);
+        return !permissions.contains(PosixFilePermission.GROUP_WRITE)
+                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
     }
 
     private static boolean abandoned(Path work) throws IOException {

@@ -73,11 +73,17 @@ final class ObjectPublications {
             }
             if (l.fileBytes() < 0) {
                 problem = "its object " + target().uriOf(target().fileKey(id)) + " is missing";
+            } else if (m != null && !id.equals(m.publishId())) {
+                problem = "its manifest names publish id " + m.publishId() + ", not " + id;
+            } else if (m != null && !target().fileKey(id).equals(m.objectKey())) {
+                // A rollback writes this JSON as manifest.json: readers would follow it to another object.
+                problem = "its manifest names the object " + target().uriOf(String.valueOf(m.objectKey())) + ", not "
+                        + target().uriOf(target().fileKey(id));
             } else if (m != null && m.size() != l.fileBytes()) {
                 problem = "its object has " + l.fileBytes() + " bytes, its manifest says " + m.size();
             }
             Instant notCurrentSince = !isCurrent && l.retired() ? readMark(id) : null;
-            generations.add(new Generation(id, URI.create(target().uriOf(target().fileKey(id))), l.fileBytes(),
+            generations.add(new Generation(id, target().objectUri(target().fileKey(id)), l.fileBytes(),
                     isCurrent, notCurrentSince, m == null ? null : m.publishedAt(), m == null ? null : m.source(),
                     m == null ? -1 : m.totalRows(), problem));
         }
@@ -119,9 +125,21 @@ final class ObjectPublications {
                     + "/manifest.json is untouched; choose another generation with --to");
         }
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        // The mark goes first: a prune that has not yet deleted the generation finds it gone and keeps
+        // it (prune checks the mark and manifest.json again right before each deletion). Then the
+        // objects must still be there, since a prune may have deleted them since they were listed.
         store.delete(target().retiredKey(chosen.publishId()));
+        for (String key : List.of(target().fileKey(chosen.publishId()), target().jsonKey(chosen.publishId()))) {
+            if (!store.exists(key)) {
+                throw new ExportException(ExportException.Reason.FAILED, "generation " + chosen.publishId() + " ("
+                        + chosen.object() + ") cannot be made current: " + target().uriOf(key) + " was deleted "
+                        + "meanwhile (a prune on another host?); " + target() + "/manifest.json is untouched; "
+                        + "choose another generation with --to");
+            }
+        }
         store.putManifest(listing.manifests().get(chosen.publishId()).rolledBackBytes(now), read,
                 chosen.publishId());
+        undoIfDeletedMeanwhile(chosen, read);
         progress.accept("rewrote " + target().uriOf(target().manifestKey()) + ": generation " + chosen.publishId()
                 + " is current");
         String from = current == null ? null : current.publishId();
@@ -132,6 +150,31 @@ final class ObjectPublications {
                 Duration.ofNanos(System.nanoTime() - startNanos));
         progress.accept(report.toString());
         return report;
+    }
+
+    /**
+     * A prune on another host that checked manifest.json just before this rollback rewrote it may
+     * delete the generation just after (there is no lock across hosts): checked once more, and
+     * manifest.json put back as it was if so, so that it does not name a missing object.
+     */
+    private void undoIfDeletedMeanwhile(Generation chosen, ObjectStore.Current read) throws ExportException {
+        if (store.exists(target().fileKey(chosen.publishId()))) {
+            return;
+        }
+        String restored = "manifest.json names a missing object: publish or roll back to another generation now";
+        ObjectStore.Current now = store.readManifest();
+        if (read != null && now != null && now.manifest() != null
+                && chosen.publishId().equals(now.manifest().publishId())) {
+            try {
+                store.putManifestBack(read.json(), now);
+                restored = "manifest.json is put back as it was";
+            } catch (ExportException e) {
+                restored += " (putting it back failed: " + e.getMessage() + ")";
+            }
+        }
+        throw new ExportException(ExportException.Reason.FAILED, "generation " + chosen.publishId() + " ("
+                + chosen.object() + ") was deleted meanwhile (a prune on another host?) as it became current; "
+                + restored);
     }
 
     /** After manifest.json names another generation: when {@code publishId} stopped being current. */
@@ -152,7 +195,8 @@ final class ObjectPublications {
     PruneReport prune(int keep, Duration keepFor) throws ExportException {
         Instant now = clock.instant();
         ObjectStore.Current read = store.readManifest();
-        String currentId = read == null || read.manifest() == null ? null : read.manifest().publishId();
+        refuseUnknownCurrent(read, "nothing was pruned");
+        String currentId = read == null ? null : read.manifest().publishId();
         List<History.Entry> marked = new ArrayList<>();
         List<History.Entry> all = new ArrayList<>();
         List<String> orphanMarks = new ArrayList<>();
@@ -176,6 +220,9 @@ final class ObjectPublications {
         }
         List<String> pruned = new ArrayList<>();
         for (History.Entry e : History.toPrune(marked, keep, keepFor, now)) {
+            if (!stillPrunable(e.publishId())) {
+                continue;
+            }
             store.delete(target().fileKey(e.publishId()));
             store.delete(target().jsonKey(e.publishId()));
             pruned.add(e.publishId());
@@ -191,6 +238,39 @@ final class ObjectPublications {
         PruneReport report = new PruneReport(target().uri(), kept, pruned);
         progress.accept(report.toString());
         return report;
+    }
+
+    /**
+     * A manifest.json this exporter cannot read (a newer format, garbage) names a generation it does
+     * not know: whatever it deleted might be that one.
+     */
+    private void refuseUnknownCurrent(ObjectStore.Current read, String consequence) throws ExportException {
+        if (read != null && read.manifest() == null) {
+            throw new ExportException(ExportException.Reason.FAILED, target().uriOf(target().manifestKey())
+                    + " cannot be read (" + read.problem() + "), so which generation is current is unknown; "
+                    + consequence + ". Publish again or roll back to write a readable one (or use the exporter "
+                    + "that wrote it)");
+        }
+    }
+
+    /**
+     * Checked right before a deletion, with the freshest state: a rollback on another host deletes
+     * the generation's mark and then rewrites manifest.json to name it.
+     */
+    private boolean stillPrunable(String publishId) throws ExportException {
+        ObjectStore.Current now = store.readManifest();
+        refuseUnknownCurrent(now, "pruning stopped");
+        if (now != null && (publishId.equals(now.manifest().publishId())
+                || target().fileKey(publishId).equals(now.manifest().objectKey()))) {
+            progress.accept("generation " + publishId + " became current meanwhile (a rollback?); not pruned");
+            return false;
+        }
+        if (!store.exists(target().retiredKey(publishId))) {
+            progress.accept("generation " + publishId + " lost its not-current mark meanwhile (a rollback?); "
+                    + "not pruned");
+            return false;
+        }
+        return true;
     }
 
     private static ExportException invalid(String message) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -15,13 +16,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
-import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
@@ -45,12 +46,43 @@ final class ObjectStore {
     /** S3's most parts in one upload: a bigger file gets bigger parts. */
     static final int MAX_PARTS = 10_000;
 
+    /**
+     * Every request but the upload of a part or file, retries included. The HTTP client's socket
+     * timeout only fires when nothing flows: a store that trickles a byte now and then, or stops
+     * reading what is sent, would otherwise hold the exporter for ever.
+     */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    /** An upload of a part or file gets {@link #REQUEST_TIMEOUT} plus its size at this pace (2 Mbit/s). */
+    static final long MIN_BYTES_PER_SECOND = 256 * 1024;
+    /** A manifest, generation JSON or mark is a few hundred bytes: anything past this is not read into memory. */
+    static final int MAX_SMALL_OBJECT_BYTES = 1 << 20;
+
     private final S3Client s3;
     private final ObjectTarget target;
+    private final Duration requestTimeout;
+    private final long minBytesPerSecond;
+    private final int maxSmallObjectBytes;
 
     ObjectStore(S3Client s3, ObjectTarget target) {
+        this(s3, target, REQUEST_TIMEOUT, MIN_BYTES_PER_SECOND, MAX_SMALL_OBJECT_BYTES);
+    }
+
+    /** With other limits: for tests that must not wait a minute for a hung store. */
+    ObjectStore(S3Client s3, ObjectTarget target, Duration requestTimeout, long minBytesPerSecond,
+            int maxSmallObjectBytes) {
         this.s3 = s3;
         this.target = target;
+        this.requestTimeout = requestTimeout;
+        this.minBytesPerSecond = minBytesPerSecond;
+        this.maxSmallObjectBytes = maxSmallObjectBytes;
+    }
+
+    private void small(AwsRequestOverrideConfiguration.Builder o) {
+        o.apiCallTimeout(requestTimeout);
+    }
+
+    private Duration uploadTimeout(long bytes) {
+        return requestTimeout.plusMillis(bytes * 1000 / minBytesPerSecond);
     }
 
     ObjectTarget target() {
@@ -63,19 +95,57 @@ final class ObjectStore {
 
     Current readManifest() throws ExportException {
         String key = target.manifestKey();
-        ResponseBytes<GetObjectResponse> bytes;
+        String[] etag = new String[1];
+        byte[] json = getSmall(key, etag);
+        if (json == null) {
+            return null;
+        }
         try {
-            bytes = s3.getObjectAsBytes(b -> b.bucket(target.bucket()).key(key));
+            return new Current(json, etag[0], ObjectManifest.parse(json), null);
+        } catch (IOException e) {
+            return new Current(json, etag[0], null, e.getMessage());
+        }
+    }
+
+    /**
+     * A manifest, generation JSON or mark: null when absent, its ETag in {@code etag[0]}. Streamed and
+     * capped: a huge object there is refused, not read into memory.
+     */
+    private byte[] getSmall(String key, String[] etag) throws ExportException {
+        try {
+            return s3.getObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(this::small),
+                    (response, in) -> {
+                        Long length = response.contentLength();
+                        byte[] body = length != null && length > maxSmallObjectBytes ? null
+                                : in.readNBytes(maxSmallObjectBytes + 1);
+                        if (body == null || body.length > maxSmallObjectBytes) {
+                            throw new TooLarge(length);
+                        }
+                        etag[0] = response.eTag();
+                        return body;
+                    });
         } catch (NoSuchKeyException e) {
             return null;
         } catch (SdkException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof TooLarge tooLarge) {
+                    throw new ExportException(ExportException.Reason.FAILED, target.uriOf(key) + " is larger than the "
+                            + maxSmallObjectBytes + " bytes it may have (" + (tooLarge.length == null
+                            ? "no length given, and more arrived" : tooLarge.length + " bytes") + "): not read; this "
+                            + "exporter did not write it. Delete or replace it, then run again", e);
+                }
+            }
             throw failure("read", key, e);
         }
-        byte[] json = bytes.asByteArray();
-        try {
-            return new Current(json, bytes.response().eTag(), ObjectManifest.parse(json), null);
-        } catch (IOException e) {
-            return new Current(json, bytes.response().eTag(), null, e.getMessage());
+    }
+
+    /** Thrown by the reader of a small object, so it can be told from the client's own IOExceptions. */
+    private static final class TooLarge extends IOException {
+        final Long length;
+
+        TooLarge(Long length) {
+            super("too large");
+            this.length = length;
         }
     }
 
@@ -100,7 +170,7 @@ final class ObjectStore {
             if (size <= part) {
                 byte[] body = in.readAllBytes();
                 sha.update(body);
-                put(key, body, null);
+                put(key, body, null, uploadTimeout(body.length));
                 parts = 1;
             } else {
                 parts = uploadParts(in, key, size, part, sha, progress);
@@ -122,7 +192,8 @@ final class ObjectStore {
             Consumer<String> progress) throws IOException, ExportException {
         String uploadId;
         try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(target.bucket()).key(key)).uploadId();
+            uploadId = s3.createMultipartUpload(b -> b.bucket(target.bucket()).key(key)
+                    .overrideConfiguration(this::small)).uploadId();
         } catch (SdkException e) {
             throw failure("start a multipart upload of", key, e);
         }
@@ -141,7 +212,8 @@ final class ObjectStore {
                 String etag;
                 try {
                     etag = s3.uploadPart(b -> b.bucket(target.bucket()).key(key).uploadId(uploadId)
-                            .partNumber(partNumber).contentLength((long) read),
+                            .partNumber(partNumber).contentLength((long) read)
+                            .overrideConfiguration(o -> o.apiCallTimeout(uploadTimeout(read))),
                             RequestBody.fromBytes(read == buffer.length ? buffer : java.util.Arrays.copyOf(buffer, read)))
                             .eTag();
                 } catch (SdkException e) {
@@ -155,7 +227,9 @@ final class ObjectStore {
             }
             try {
                 s3.completeMultipartUpload(b -> b.bucket(target.bucket()).key(key).uploadId(uploadId)
-                        .multipartUpload(u -> u.parts(done)));
+                        .multipartUpload(u -> u.parts(done))
+                        // S3 may take long to assemble a large object (it keeps the connection alive meanwhile).
+                        .overrideConfiguration(c -> c.apiCallTimeout(uploadTimeout(size))));
             } catch (SdkException e) {
                 throw failure("complete the multipart upload of", key, e);
             }
@@ -170,7 +244,8 @@ final class ObjectStore {
 
     private void abortQuietly(String key, String uploadId) {
         try {
-            s3.abortMultipartUpload(b -> b.bucket(target.bucket()).key(key).uploadId(uploadId));
+            s3.abortMultipartUpload(b -> b.bucket(target.bucket()).key(key).uploadId(uploadId)
+                    .overrideConfiguration(this::small));
         } catch (SdkException ignored) {
             // the store is unreachable: the next publish aborts stale uploads, or a lifecycle rule does
         }
@@ -183,8 +258,9 @@ final class ObjectStore {
     List<String> abortStaleUploads(Instant before, Consumer<String> progress) {
         List<String> aborted = new ArrayList<>();
         try {
-            for (MultipartUpload u : s3.listMultipartUploads(b -> b.bucket(target.bucket())
-                    .prefix(target.generationsPrefix())).uploads()) {
+            // All pages: a store returns at most 1000 uploads per answer.
+            for (MultipartUpload u : s3.listMultipartUploadsPaginator(b -> b.bucket(target.bucket())
+                    .prefix(target.generationsPrefix()).overrideConfiguration(this::small)).uploads()) {
                 if (u.initiated() != null && u.initiated().isBefore(before)) {
                     abortQuietly(u.key(), u.uploadId());
                     aborted.add(u.key());
@@ -201,15 +277,32 @@ final class ObjectStore {
 
     private long storedSize(String key) throws ExportException {
         try {
-            return s3.headObject(b -> b.bucket(target.bucket()).key(key)).contentLength();
+            return s3.headObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(this::small))
+                    .contentLength();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404 && !bucketExists()) {
+                throw failure("check the size of", key, e); // the bucket is gone: failure() says so
+            }
+            if (e.statusCode() == 404) {
+                // Said plainly: the store confirmed an upload that it then does not have.
+                throw new ExportException(ExportException.Reason.FAILED, "the store accepted the upload of "
+                        + target.uriOf(key) + " but does not have it (HTTP 404 right after): nothing was made "
+                        + "current; check the store (or a proxy in front of it), then run again", e);
+            }
+            throw failure("check the size of", key, e);
         } catch (SdkException e) {
             throw failure("check the size of", key, e);
         }
     }
 
     void put(String key, byte[] body, String contentType) throws ExportException {
+        put(key, body, contentType, requestTimeout);
+    }
+
+    private void put(String key, byte[] body, String contentType, Duration timeout) throws ExportException {
         try {
-            s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType(contentType), RequestBody.fromBytes(body));
+            s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType(contentType)
+                    .overrideConfiguration(o -> o.apiCallTimeout(timeout)), RequestBody.fromBytes(body));
         } catch (SdkException e) {
             throw failure("write", key, e);
         }
@@ -222,7 +315,7 @@ final class ObjectStore {
     void putManifest(byte[] json, Current read, String publishId) throws ExportException {
         String key = target.manifestKey();
         PutObjectRequest.Builder request = PutObjectRequest.builder().bucket(target.bucket()).key(key)
-                .contentType("application/json").cacheControl("no-cache");
+                .contentType("application/json").cacheControl("no-cache").overrideConfiguration(this::small);
         if (read == null) {
             request.ifNoneMatch("*");
         } else {
@@ -242,6 +335,46 @@ final class ObjectStore {
                         + "write); it is left as they wrote it: run again", e);
             }
             throw failure("write", key, e);
+        } catch (SdkException e) {
+            if (isOurs(publishId)) {
+                // The store applied the PUT and the answer was lost (a reset, the deadline): it is current,
+                // and reporting it as not published would be wrong.
+                return;
+            }
+            throw failure("write", key, e);
+        }
+        confirmCurrent(key, publishId);
+    }
+
+    /**
+     * Reads manifest.json back after the store accepted the PUT (S3 reads are strongly consistent
+     * after a write): a store or proxy that answers 200 for a write it did not keep must not have
+     * the run report a generation current that readers never see. A read that fails leaves the
+     * store's word standing.
+     */
+    private void confirmCurrent(String key, String publishId) throws ExportException {
+        Current now;
+        try {
+            now = readManifest();
+        } catch (ExportException e) {
+            return;
+        }
+        String named = now == null ? null : now.manifest() == null ? "something unreadable (" + now.problem() + ")"
+                : now.manifest().publishId();
+        if (!publishId.equals(named)) {
+            throw new ExportException(ExportException.Reason.FAILED, "the store accepted the write of "
+                    + target.uriOf(key) + " but reading it back gives " + (named == null ? "no object" : named)
+                    + ", not " + publishId + ": a store or proxy that drops writes, or another publisher right after "
+                    + "this one; check the store, then run again");
+        }
+    }
+
+    /** Writes {@code json} back as manifest.json, only if it is still {@code now} (If-Match). */
+    void putManifestBack(byte[] json, Current now) throws ExportException {
+        String key = target.manifestKey();
+        try {
+            s3.putObject(b -> b.bucket(target.bucket()).key(key).contentType("application/json").cacheControl("no-cache")
+                    .ifMatch(now.etag()).overrideConfiguration(this::small), RequestBody.fromBytes(json));
         } catch (SdkException e) {
             throw failure("write", key, e);
         }
@@ -264,20 +397,43 @@ final class ObjectStore {
         put(target.retiredKey(publishId), (at + "\n").getBytes(StandardCharsets.US_ASCII), "text/plain");
     }
 
-    /** Null when absent. */
+    /** A generation's JSON or mark; null when absent. */
     byte[] get(String key) throws ExportException {
+        return getSmall(key, new String[1]);
+    }
+
+    /** False only when the store says the bucket is missing. */
+    private boolean bucketExists() {
         try {
-            return s3.getObjectAsBytes(b -> b.bucket(target.bucket()).key(key)).asByteArray();
-        } catch (NoSuchKeyException e) {
-            return null;
+            s3.headBucket(b -> b.bucket(target.bucket()).overrideConfiguration(this::small));
+            return true;
+        } catch (S3Exception e) {
+            return e.statusCode() != 404;
         } catch (SdkException e) {
-            throw failure("read", key, e);
+            return true;
+        }
+    }
+
+    /** Whether an object exists (HEAD). */
+    boolean exists(String key) throws ExportException {
+        try {
+            s3.headObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(this::small));
+            return true;
+        } catch (NoSuchKeyException e) {
+            return false;
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return false; // a HEAD's 404 has no body, so no error code
+            }
+            throw failure("check", key, e);
+        } catch (SdkException e) {
+            throw failure("check", key, e);
         }
     }
 
     void delete(String key) throws ExportException {
         try {
-            s3.deleteObject(b -> b.bucket(target.bucket()).key(key));
+            s3.deleteObject(b -> b.bucket(target.bucket()).key(key).overrideConfiguration(this::small));
         } catch (SdkException e) {
             throw failure("delete", key, e);
         }
@@ -292,8 +448,12 @@ final class ObjectStore {
         Map<String, Listed> found = new TreeMap<>();
         String prefix = target.generationsPrefix();
         try {
-            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(prefix))) {
+            for (ListObjectsV2Response page : s3.listObjectsV2Paginator(b -> b.bucket(target.bucket()).prefix(prefix)
+                    .overrideConfiguration(this::small))) {
                 for (S3Object o : page.contents()) {
+                    if (o.key() == null || !o.key().startsWith(prefix)) {
+                        continue; // a broken or hostile store's answer: nothing outside the prefix is ours
+                    }
                     String name = o.key().substring(prefix.length());
                     for (String suffix : List.of(ObjectTarget.FILE_SUFFIX, ObjectTarget.JSON_SUFFIX,
                             ObjectTarget.RETIRED_SUFFIX)) {
@@ -327,6 +487,17 @@ final class ObjectStore {
                 return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
                         + ": bucket '" + target.bucket() + "' does not exist; create it, or fix the bucket in --target", e);
             }
+            String bucketRegion = s3e.awsErrorDetails() == null || s3e.awsErrorDetails().sdkHttpResponse() == null
+                    ? null : s3e.awsErrorDetails().sdkHttpResponse().firstMatchingHeader("x-amz-bucket-region")
+                    .orElse(null);
+            if (s3e.statusCode() == 301 || "PermanentRedirect".equals(code)
+                    || "AuthorizationHeaderMalformed".equals(code) || bucketRegion != null && s3e.statusCode() == 400) {
+                return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
+                        + ": bucket '" + target.bucket() + "' is in another region than the client's ("
+                        + (bucketRegion == null ? "" : "the store says " + bucketRegion + "; ")
+                        + (code == null ? "HTTP " + s3e.statusCode() : code) + "); pass --s3-region "
+                        + (bucketRegion == null ? "REGION" : bucketRegion) + " or set AWS_REGION", e);
+            }
             if (s3e.statusCode() == 403) {
                 return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where
                         + ": access denied (" + (code == null ? "HTTP 403" : code) + "); check the credentials "
@@ -336,6 +507,11 @@ final class ObjectStore {
             return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where + ": the "
                     + "store answered HTTP " + s3e.statusCode() + (code == null ? "" : " " + code) + ": "
                     + oneLine(e) + "; check the store, then run again", e);
+        }
+        if (e instanceof ApiCallTimeoutException) {
+            return new ExportException(ExportException.Reason.FAILED, "cannot " + action + " " + where + ": the object "
+                    + "store is too slow or hung (" + oneLine(e) + "); abandoned. Check the store and the network, "
+                    + "then run again", e);
         }
         if (e instanceof SdkClientException && String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT)
                 .contains("credentials")) {

@@ -55,23 +55,65 @@ record ObjectTarget(URI uri, String bucket, String key) {
             throw new IllegalArgumentException("--target " + text + ": the key ends in '/', which names a folder; "
                     + "name the snapshot itself" + example);
         }
-        String last = key.substring(key.lastIndexOf('/') + 1);
-        if (last.equals(".") || last.equals("..")) {
-            throw new IllegalArgumentException("--target " + text + ": the key must end in the snapshot's name, not '"
-                    + last + "'" + example);
+        for (String segment : key.split("/", -1)) {
+            // The driver refuses these (the key becomes a path under its replica directory): a target
+            // no reader can follow is refused before anything is uploaded.
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has an empty, '.' "
+                        + "or '..' path segment" + example);
+            }
+            int segmentBytes = segment.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (segmentBytes > MAX_SEGMENT_BYTES) {
+                throw new IllegalArgumentException("--target s3://" + bucket + "/...: the key's segment '"
+                        + segment.substring(0, 40) + "...' has " + segmentBytes + " bytes in UTF-8; the snapshot is "
+                        + "written locally and readers keep their replica under each segment as a file or directory "
+                        + "name (255 bytes at most, with the suffixes of temporary files): keep segments to "
+                        + MAX_SEGMENT_BYTES + " bytes");
+            }
         }
-        if (key.startsWith("/") || key.contains("//") || key.contains("?") || key.contains("#")) {
-            throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has an empty path "
-                    + "segment or a '?' or '#'" + example);
+        if (key.contains("?") || key.contains("#") || key.indexOf('\\') >= 0 || key.chars().anyMatch(c -> c < 0x20)) {
+            throw new IllegalArgumentException("--target " + text + ": the key '" + key + "' has a '?', '#', "
+                    + "backslash or control character" + example);
         }
-        return new ObjectTarget(URI.create(SCHEME + "://" + bucket + "/" + encodePath(key)), bucket, key);
+        int bytes = key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_KEY_BYTES) {
+            // Refused before the snapshot is written: the store would refuse the first upload.
+            throw new IllegalArgumentException("--target " + text.substring(0, SCHEME.length() + 3 + bucket.length() + 40)
+                    + "...: the key has " + bytes + " bytes in UTF-8, and with '/generations/<publish id>.retired' "
+                    + "added it would pass S3's limit of 1024; give a key of at most " + MAX_KEY_BYTES + " bytes");
+        }
+        return new ObjectTarget(encode(bucket, key), bucket, key);
     }
 
-    private static String encodePath(String key) {
+    /** A file name's 255 bytes less the longest suffix added to it locally ({@code .<name>.replica.json.tmp-...}). */
+    static final int MAX_SEGMENT_BYTES = 190;
+
+    /** S3's longest key (1024 bytes) less the longest suffix this layout adds ({@code /generations/<id>.retired}). */
+    static final int MAX_KEY_BYTES = 1024 - "/generations/".length() - "20261201T180000Z-3f9a1c".length()
+            - RETIRED_SUFFIX.length();
+
+    /**
+     * The target of a URI given to the library API, e.g. {@link #uri()}: its path is percent-decoded
+     * (a key with a space is {@code s3://lake/a%20b/x.duckdb}), where {@link #parse} takes the
+     * command line's text literally, as the driver takes its URL's. Both give the same target for
+     * the same key.
+     */
+    static ObjectTarget of(URI uri) {
+        if (uri.isOpaque() || uri.getRawAuthority() == null || uri.getScheme() == null) {
+            return parse(uri.toString());
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("--target " + uri + ": the key has a '?' or '#'; give s3://BUCKET/KEY");
+        }
+        String path = uri.getPath() == null ? "" : uri.getPath();
+        return parse(uri.getScheme() + "://" + uri.getRawAuthority() + path);
+    }
+
+    private static URI encode(String bucket, String key) {
         try {
-            return new URI(null, null, key, null).getRawPath();
+            return new URI(SCHEME, bucket, "/" + key, null, null);
         } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("--target s3://bucket/" + key + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("--target s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
         }
     }
 
@@ -98,6 +140,11 @@ record ObjectTarget(URI uri, String bucket, String key) {
 
     String retiredKey(String publishId) {
         return generationsPrefix() + publishId + RETIRED_SUFFIX;
+    }
+
+    /** {@code s3://bucket/objectKey} as a URI: the key percent-encoded where a URI needs it. */
+    URI objectUri(String objectKey) {
+        return encode(bucket, objectKey);
     }
 
     /** {@code s3://bucket/objectKey}, for messages. */

@@ -86,7 +86,7 @@ public final class Publications {
      */
     public static Publications of(URI target, S3Settings s3) {
         Objects.requireNonNull(target, "target");
-        return new Publications(null, ObjectTarget.parse(target.toString()), Objects.requireNonNull(s3, "s3"),
+        return new Publications(null, ObjectTarget.of(target), Objects.requireNonNull(s3, "s3"),
                 ExportRequest.DEFAULT_WAIT, line -> { }, Clock.systemUTC());
     }
 

@@ -1,6 +1,7 @@
 package io.duckserving.exporter;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -13,7 +14,7 @@ final class S3Options {
     @Option(names = "--s3-endpoint", paramLabel = "URL",
             description = "Endpoint of an S3-compatible store for s3:// targets, e.g. http://minio:9000. Default: "
                     + "AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL if set, else AWS.")
-    URI endpoint;
+    String endpoint;
 
     @Option(names = "--s3-region", paramLabel = "REGION",
             description = "Region for s3:// targets. Default: the AWS SDK's chain (AWS_REGION, profile, instance); "
@@ -25,7 +26,20 @@ final class S3Options {
     boolean pathStyle;
 
     S3Settings settings() {
-        return S3Settings.defaults().endpoint(endpoint).region(region).pathStyle(pathStyle);
+        return S3Settings.defaults().endpoint(endpointUri()).region(region).pathStyle(pathStyle);
+    }
+
+    /** Converted here, not by picocli, whose message would quote the value with any password in it. */
+    private URI endpointUri() {
+        if (endpoint == null) {
+            return null;
+        }
+        try {
+            return new URI(endpoint.strip());
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--s3-endpoint '" + S3Settings.redacted(endpoint) + "' is not a URL ("
+                    + e.getReason() + "); give e.g. http://127.0.0.1:9000 or https://s3.eu-central-1.amazonaws.com");
+        }
     }
 
     /** The publications of a local or s3:// target; s3 options with a local one are refused. */

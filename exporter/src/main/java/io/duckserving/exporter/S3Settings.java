@@ -40,8 +40,15 @@ public final class S3Settings {
     public S3Settings endpoint(URI endpoint) {
         if (endpoint != null && (endpoint.getScheme() == null || endpoint.getHost() == null
                 || !(endpoint.getScheme().equalsIgnoreCase("http") || endpoint.getScheme().equalsIgnoreCase("https")))) {
-            throw new IllegalArgumentException("--s3-endpoint (endpoint) '" + endpoint + "' is not an http(s) URL; "
-                    + "give e.g. http://127.0.0.1:9000 or https://s3.eu-central-1.amazonaws.com");
+            throw new IllegalArgumentException("--s3-endpoint (endpoint) '" + redacted(String.valueOf(endpoint))
+                    + "' is not an http(s) URL; give e.g. http://127.0.0.1:9000 or https://s3.eu-central-1.amazonaws.com");
+        }
+        if (endpoint != null && endpoint.getRawUserInfo() != null) {
+            // Never sent (requests are signed with the SDK's credentials), but printed in every message.
+            throw new IllegalArgumentException("--s3-endpoint (endpoint) '" + redacted(endpoint.toString())
+                    + "' carries credentials (user:password@), which the S3 client does not use and messages would "
+                    + "show; give the URL without them, and the credentials as AWS_ACCESS_KEY_ID and "
+                    + "AWS_SECRET_ACCESS_KEY, AWS_PROFILE or an instance role");
         }
         return new S3Settings(endpoint, region, pathStyle);
     }
@@ -96,6 +103,11 @@ public final class S3Settings {
     @Override
     public int hashCode() {
         return Objects.hash(endpoint, region, pathStyle);
+    }
+
+    /** A URL as text with whatever sits between {@code //} and {@code @} (user and password) hidden, for messages. */
+    static String redacted(String url) {
+        return url.replaceAll("//[^/?#]*@", "//***@");
     }
 
     @Override

@@ -120,7 +120,7 @@ class ObjectHistoryTest {
         }
     }
 
-    private record CliRun(int exitCode, String stdout, String stderr) {
+    record CliRun(int exitCode, String stdout, String stderr) {
     }
 
     static synchronized CliRun runCli(String... args) {
