@@ -26,7 +26,8 @@ final class ReplicaLease implements AutoCloseable {
 
     /** The replica of the URL's source, its first generation downloaded if none was there. */
     static ReplicaLease acquire(ServingUrl url) throws SQLException {
-        return new ReplicaLease(Replicas.acquire(url.source, url.s3Options, url.replicaDirectory, url.pollIntervalMillis));
+        return new ReplicaLease(Replicas.acquire(url.source, url.s3Options, url.replicaDirectory, url.pollIntervalMillis,
+                url.replicaHandoffMillis));
     }
 
     Upstream upstream() {

@@ -94,7 +94,14 @@ public enum ServingProperty {
     POLL_INTERVAL_MS("serving_poll_interval_ms", "2000",
             "s3:// URLs only: how often the manifest is polled (a conditional GET) for a new generation. After "
                     + "failures the poll backs off, doubling up to 30 intervals and at most 60 s. At least 1. Per "
-                    + "replica, the smallest value of its connections applies.");
+                    + "replica, the smallest value of its connections applies."),
+    REPLICA_HANDOFF_MS("serving_replica_handoff_ms", "1000",
+            "s3:// URLs only: how long a downloaded and verified generation is offered as "
+                    + ".<name>.tmp-<id>.handoff (a hard link) before it is renamed over the replica, so the "
+                    + "driver in every JVM of the host opens and warms it off its readers' path, as with the "
+                    + "exporter's --handoff; it adds as much to the lag. 0 renames at once (statements then wait "
+                    + "for the open, as after a rename without handoff). Never on the first download. At most "
+                    + "600000. Per replica, the smallest value of its connections applies.");
 
     private final String name;
     private final String defaultValue;
@@ -186,7 +193,7 @@ public enum ServingProperty {
     /** Whether this property applies only to {@code s3://} URLs (it is refused with a local path). */
     public boolean isReplicaOnly() {
         return this == REPLICA_DIR || this == S3_ENDPOINT || this == S3_REGION || this == S3_PATH_STYLE
-                || this == POLL_INTERVAL_MS;
+                || this == POLL_INTERVAL_MS || this == REPLICA_HANDOFF_MS;
     }
 
     /** The property, if {@code key} names one of ours (case-insensitive, as DuckDB treats its own keys). */

@@ -44,6 +44,8 @@ final class ServingUrl {
     static final String AUTO_COMMIT = "jdbc_auto_commit";
     /** More recorded queries per connection would make every statement's bookkeeping slower for little gain. */
     private static final long MAX_WARMUP_STATEMENTS = 256;
+    /** As the exporter's longest --handoff: a replica swap held back longer is a mistake, not a choice. */
+    private static final long MAX_REPLICA_HANDOFF_MILLIS = 600_000;
 
     final Path path;
     final long checkIntervalNanos;
@@ -68,6 +70,8 @@ final class ServingUrl {
     final S3Options s3Options;
     final Path replicaDirectory;
     final long pollIntervalMillis;
+    /** How long a verified replica download is handed off before its rename ({@code serving_replica_handoff_ms}). */
+    final long replicaHandoffMillis;
 
     private ServingUrl(Path path, S3Location source, Path replicaDirectory, Properties own, DuckDbOptions duckDb,
             List<String> sessionSql, boolean autoCommit) throws SQLException {
@@ -77,6 +81,7 @@ final class ServingUrl {
         this.s3Options = source == null ? null : new S3Options(ServingProperty.S3_ENDPOINT.get(own),
                 ServingProperty.S3_REGION.get(own), ServingProperty.S3_PATH_STYLE.getBoolean(own));
         this.pollIntervalMillis = ServingProperty.POLL_INTERVAL_MS.getPositiveLong(own);
+        this.replicaHandoffMillis = ServingProperty.REPLICA_HANDOFF_MS.getLongAtMost(own, MAX_REPLICA_HANDOFF_MILLIS);
         this.autoCommit = autoCommit;
         this.sessionSql = sessionSql;
         this.checkIntervalNanos = TimeUnit.MILLISECONDS.toNanos(ServingProperty.CHECK_INTERVAL_MS.getLong(own));

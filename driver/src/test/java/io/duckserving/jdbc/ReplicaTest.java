@@ -142,6 +142,44 @@ class ReplicaTest {
     }
 
     @Test
+    void aNewGenerationIsOpenedUnderItsHandoffNameBeforeTheRenameAndInstalledWithoutAnotherOpen() throws Exception {
+        Path replicas = dir.resolve("replicas");
+        Path servedDir = new S3Location("handoff", KEY).servedPath(replicas).getParent();
+        try (TestPublisher publisher = new TestPublisher(server.endpoint(), "handoff", KEY).createBucket()) {
+            publisher.publish(generation(1), "p1");
+            long connecting = System.nanoTime();
+            try (Connection c = DriverManager.getConnection(url("handoff", replicas, "serving_replica_handoff_ms=2000"))) {
+                assertEquals(1, SnapshotFiles.readVersion(c));
+                assertTrue(System.nanoTime() - connecting < Duration.ofMillis(2000).toNanos(),
+                        "no handoff on the first download: nobody reads yet");
+                long opensBefore = ServingDriver.snapshotsOpened();
+                publisher.publish(generation(2), "p2");
+                boolean openedDuringHandoff = false;
+                long deadline = System.nanoTime() + CATCH_UP.toNanos();
+                int version;
+                while ((version = SnapshotFiles.readVersion(c)) != 2) {
+                    assertTrue(System.nanoTime() - deadline < 0, "the new generation is served in time");
+                    if (handoffs(servedDir) > 0 && ServingDriver.snapshotsOpened() > opensBefore) {
+                        openedDuringHandoff = true;
+                        assertEquals(1, version, "the handed-off generation is not served before its rename");
+                    }
+                    Thread.onSpinWait();
+                }
+                assertTrue(openedDuringHandoff, "the driver opened the handed-off generation before the rename");
+                assertEquals(opensBefore + 1, ServingDriver.snapshotsOpened(),
+                        "one open for the new generation: the handoff's, none at the rename");
+                Poll.until(CATCH_UP, "the handoff name is removed", () -> handoffs(servedDir) == 0);
+            }
+        }
+    }
+
+    private static long handoffs(Path dir) throws java.io.IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".handoff")).count();
+        }
+    }
+
+    @Test
     void anOutageKeepsReadersServingUntilTheStalenessBoundAndTheyCatchUpAfter() throws Exception {
         Path replicas = dir.resolve("replicas");
         try (TestPublisher publisher = new TestPublisher(server.endpoint(), "outage", KEY).createBucket()) {

@@ -103,6 +103,9 @@ class ServingPropertyTest extends PublishedSnapshotTest {
             case POLL_INTERVAL_MS:
                 assertTrue(p.getPositiveLong(empty) >= 1000, "a few seconds: each poll is a GET request");
                 break;
+            case REPLICA_HANDOFF_MS:
+                assertEquals(1000, p.getLongAtMost(empty, 600_000), "as the exporter's --handoff default");
+                break;
             default:
                 throw new AssertionError("new property " + p.getName() + ": add its typed getter to this test");
         }

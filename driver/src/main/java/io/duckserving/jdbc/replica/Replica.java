@@ -40,6 +40,8 @@ public final class Replica implements ReplicaMXBean {
     private final ObjectStore store;
     private final ScheduledExecutorService thread;
     private volatile long pollIntervalMillis;
+    /** How long a verified download is offered under a handoff name before its rename (0: rename at once). */
+    private volatile long handoffMillis;
 
     /** The generation installed at the served path, as far as this JVM knows; null before the first. */
     private volatile ReplicaState state;
@@ -63,14 +65,15 @@ public final class Replica implements ReplicaMXBean {
     private boolean polling;
     private volatile boolean closed;
 
-    Replica(S3Location location, S3Options options, Path replicaDirectory, ObjectStore store, long pollIntervalMillis)
-            throws IOException {
+    Replica(S3Location location, S3Options options, Path replicaDirectory, ObjectStore store, long pollIntervalMillis,
+            long handoffMillis) throws IOException {
         this.location = location;
         this.options = options;
         this.replicaDirectory = replicaDirectory;
         this.files = new ReplicaFiles(location.servedPath(replicaDirectory));
         this.store = store;
         this.pollIntervalMillis = pollIntervalMillis;
+        this.handoffMillis = handoffMillis;
         files.createDirectory();
         this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "duckdb-serving-replica " + location);
@@ -153,8 +156,9 @@ public final class Replica implements ReplicaMXBean {
     }
 
     /** Starts the background poll (once): at once if the replica came from disk, else after one interval. */
-    synchronized void startPolling(long intervalMillis) {
+    synchronized void startPolling(long intervalMillis, long handoffMillis) {
         pollIntervalMillis = Math.min(pollIntervalMillis, intervalMillis);
+        this.handoffMillis = Math.min(this.handoffMillis, handoffMillis);
         if (polling || closed) {
             return;
         }
@@ -267,7 +271,7 @@ public final class Replica implements ReplicaMXBean {
             event.begin();
             try {
                 store.read(location.bucket(), m.objectKey(), m.size(),
-                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet));
+                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet, handoffMillis));
             } catch (IOException | RuntimeException e) {
                 downloadFailures.incrementAndGet();
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());

@@ -45,6 +45,9 @@ final class ReplicaFiles {
     final Path lockFile;
     final Path stateFile;
     private final String downloadPrefix;
+    /** The snapshot engine's handoff names for the served file: {@code .<name>.tmp-<id>.handoff}. */
+    private final String handoffPrefix;
+    private static final String HANDOFF_SUFFIX = ".handoff";
     private final String stateTempPrefix;
 
     ReplicaFiles(Path served) {
@@ -54,6 +57,7 @@ final class ReplicaFiles {
         this.lockFile = directory.resolve("." + name + ".lock");
         this.stateFile = directory.resolve("." + name + ".replica.json");
         this.downloadPrefix = "." + name + ".download-";
+        this.handoffPrefix = "." + name + ".tmp-";
         this.stateTempPrefix = "." + name + ".replica.json.tmp-";
     }
 
@@ -193,7 +197,9 @@ final class ReplicaFiles {
         int removed = 0;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory,
                 p -> p.getFileName().toString().startsWith(downloadPrefix)
-                        || p.getFileName().toString().startsWith(stateTempPrefix))) {
+                        || p.getFileName().toString().startsWith(stateTempPrefix)
+                        || (p.getFileName().toString().startsWith(handoffPrefix)
+                                && p.getFileName().toString().endsWith(HANDOFF_SUFFIX)))) {
             for (Path leftover : entries) {
                 if (Files.deleteIfExists(leftover)) {
                     removed++;
@@ -209,8 +215,10 @@ final class ReplicaFiles {
      * SHA-256 against the manifest, syncs it and renames it over the served file, then syncs the
      * directory. On any failure the temporary file is deleted and nothing is installed.
      */
-    void install(InputStream in, Manifest m, String objectName, LongConsumer progress) throws IOException {
+    void install(InputStream in, Manifest m, String objectName, LongConsumer progress, long handoffMillis)
+            throws IOException {
         Path temp = directory.resolve(downloadPrefix + UUID.randomUUID());
+        Path handoff = null;
         try {
             MessageDigest sha = sha256();
             long received = 0;
@@ -242,11 +250,40 @@ final class ReplicaFiles {
                 }
                 out.force(true);
             }
+            if (handoffMillis > 0 && Files.isRegularFile(served, LinkOption.NOFOLLOW_LINKS)) {
+                handoff = handOff(temp, handoffMillis);
+            }
             Files.move(temp, served, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
+            if (handoff != null) {
+                Files.deleteIfExists(handoff);
+            }
         }
         syncDirectory();
+    }
+
+    /**
+     * Offers the verified download under the snapshot engine's handoff name (the exporter's
+     * {@code --handoff} convention), so the driver of every JVM that follows the served file opens
+     * and warms it before the rename and installs it at the rename without an open of its own.
+     * Not before a first install: nobody reads yet, and the connect waiting for it would only be slower.
+     */
+    private Path handOff(Path verified, long handoffMillis) throws IOException {
+        Path link = directory.resolve(handoffPrefix + UUID.randomUUID() + HANDOFF_SUFFIX);
+        try {
+            Files.createLink(link, verified);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.log(Level.FINE, "cannot hand off " + verified + " as " + link + "; renaming it at once", e);
+            return null;
+        }
+        syncDirectory();
+        try {
+            Thread.sleep(handoffMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // closing: rename now rather than lose a verified download
+        }
+        return link;
     }
 
     /** The object is not what its manifest says (size or SHA-256): it will be the same the next time. */

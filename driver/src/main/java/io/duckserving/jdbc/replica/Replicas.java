@@ -51,8 +51,8 @@ public final class Replicas {
      * The replica of {@code location} under {@code replicaDirectory}, with one more user: made (and
      * its first generation downloaded, if none is there) if this JVM has none. Pair with {@link #release}.
      */
-    public static Replica acquire(S3Location location, S3Options options, Path replicaDirectory, long pollIntervalMillis)
-            throws SQLException {
+    public static Replica acquire(S3Location location, S3Options options, Path replicaDirectory, long pollIntervalMillis,
+            long handoffMillis) throws SQLException {
         checkClassPath(location);
         Path served = location.servedPath(replicaDirectory);
         Replica replica;
@@ -66,7 +66,7 @@ public final class Replicas {
             if (e == null) {
                 try {
                     e = new Entry(new Replica(location, options, replicaDirectory, new S3ObjectStore(options),
-                            pollIntervalMillis));
+                            pollIntervalMillis, handoffMillis));
                 } catch (IOException | RuntimeException ex) {
                     throw new SQLNonTransientConnectionException("Cannot replicate " + location + " into " + served
                             + ": " + ex.getMessage() + ". Check serving_replica_dir and the serving_s3_* options.",
@@ -92,7 +92,7 @@ public final class Replicas {
                     + ". Check that the bucket exists, that the exporter has published there (" + location.manifestKey()
                     + "), the endpoint (serving_s3_endpoint), region and credentials.", CANNOT_CONNECT, ex);
         }
-        replica.startPolling(pollIntervalMillis);
+        replica.startPolling(pollIntervalMillis, handoffMillis);
         return replica;
     }
 

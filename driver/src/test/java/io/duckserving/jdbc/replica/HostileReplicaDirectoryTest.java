@@ -54,7 +54,7 @@ class HostileReplicaDirectoryTest {
 
     private Replica replica() throws IOException {
         S3Options options = new S3Options(http.endpoint(), null, true);
-        return new Replica(LOCATION, options, dir, new S3ObjectStore(options), 100);
+        return new Replica(LOCATION, options, dir, new S3ObjectStore(options), 100, 0);
     }
 
     private static void mkfifo(Path path) throws Exception {

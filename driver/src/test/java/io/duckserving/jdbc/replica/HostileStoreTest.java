@@ -55,7 +55,7 @@ class HostileStoreTest {
     }
 
     private Replica replica(S3ObjectStore store) throws IOException {
-        return new Replica(LOCATION, new S3Options(http.endpoint(), null, true), dir, store, 100);
+        return new Replica(LOCATION, new S3Options(http.endpoint(), null, true), dir, store, 100, 0);
     }
 
     private List<String> filesBesideServed() throws IOException {
@@ -159,7 +159,7 @@ class HostileStoreTest {
         try {
             IOException e = assertThrows(IOException.class, replica::installFirst);
             assertTrue(e.getMessage().contains("SHA-256"), e.getMessage());
-            replica.startPolling(20);
+            replica.startPolling(20, 0);
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (replica.getPolls() < 5 && System.nanoTime() < deadline) {
                 Thread.sleep(20);

@@ -37,9 +37,9 @@ class PollSurvivesErrorsTest {
             }
         };
         Replica replica = new Replica(new S3Location("lake", "prefix/analytics.duckdb"), new S3Options(null, "us-east-1", true),
-                dir, failingOnce, 20);
+                dir, failingOnce, 20, 0);
         try {
-            replica.startPolling(20);
+            replica.startPolling(20, 0);
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (replica.getPolls() < 3 && System.nanoTime() < deadline) {
                 Thread.sleep(20);
