@@ -269,24 +269,30 @@ public final class Replica implements ReplicaMXBean {
             long started = System.nanoTime();
             ReplicaEvents.Download event = new ReplicaEvents.Download();
             event.begin();
+            // Counted once verified, before the handoff and the rename: a reader never sees a generation
+            // the metrics do not count yet, and the download's time is the download's, not the handoff's.
+            Runnable verified = () -> {
+                event.end();
+                downloads.incrementAndGet();
+                lastDownloadMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            };
             try {
                 store.read(location.bucket(), m.objectKey(), m.size(),
-                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet, handoffMillis));
+                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet, handoffMillis, verified));
             } catch (IOException | RuntimeException e) {
                 downloadFailures.incrementAndGet();
+                event.end();
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
                 throw e;
             }
             commit(event, m, null);
-            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            long tookMillis = lastDownloadMillis;
             Instant installedAt = Instant.now();
             ReplicaState installed = new ReplicaState(location.toString(), m.publishId(), m.sha256(), m.size(), m.etag(),
                     m.publishedAt(), installedAt, installedAt.toEpochMilli());
             files.writeState(installed);
             persistedPollMillis = installedAt.toEpochMilli();
             state = installed;
-            downloads.incrementAndGet();
-            lastDownloadMillis = tookMillis;
             lastPublishToReplicaMillis = m.publishedAt() == null ? -1
                     : Math.max(0, installedAt.toEpochMilli() - m.publishedAt().toEpochMilli());
             LOG.info(() -> location + ": installed publish " + m.publishId() + " (" + m.size() + " bytes in "
@@ -295,8 +301,8 @@ public final class Replica implements ReplicaMXBean {
         });
     }
 
+    /** Records the event, ended by the caller (at verification: its time is the download's, not the handoff's). */
     private void commit(ReplicaEvents.Download event, Manifest m, String failure) {
-        event.end();
         if (event.shouldCommit()) {
             event.source = location.toString();
             event.publishId = m.publishId();

@@ -215,8 +215,8 @@ final class ReplicaFiles {
      * SHA-256 against the manifest, syncs it and renames it over the served file, then syncs the
      * directory. On any failure the temporary file is deleted and nothing is installed.
      */
-    void install(InputStream in, Manifest m, String objectName, LongConsumer progress, long handoffMillis)
-            throws IOException {
+    void install(InputStream in, Manifest m, String objectName, LongConsumer progress, long handoffMillis,
+            Runnable verified) throws IOException {
         Path temp = directory.resolve(downloadPrefix + UUID.randomUUID());
         Path handoff = null;
         try {
@@ -250,6 +250,7 @@ final class ReplicaFiles {
                 }
                 out.force(true);
             }
+            verified.run();
             if (handoffMillis > 0 && Files.isRegularFile(served, LinkOption.NOFOLLOW_LINKS)) {
                 handoff = handOff(temp, handoffMillis);
             }
