@@ -37,13 +37,17 @@ public final class ManyHostsDemo implements Callable<Integer> {
     static final String NODE_NAMES = "host-a,host-b";
 
     /** The knobs of one run. */
-    public record Settings(int publishes, Duration pollInterval, int rows, Duration outage, Path directory) {
+    public record Settings(int publishes, Duration pollInterval, Duration replicaHandoff, int rows, Duration outage,
+            Path directory) {
         public Settings {
             if (publishes < 2) {
                 throw new IllegalArgumentException("--publishes must be at least 2 (one is rolled back), got " + publishes);
             }
             if (pollInterval.toMillis() < 1) {
                 throw new IllegalArgumentException("--poll-interval must be at least 1 ms, got " + pollInterval);
+            }
+            if (replicaHandoff.isNegative()) {
+                throw new IllegalArgumentException("--replica-handoff must be 0 or more, got " + replicaHandoff);
             }
             if (rows < 1) {
                 throw new IllegalArgumentException("--rows must be at least 1, got " + rows);
@@ -64,13 +68,13 @@ public final class ManyHostsDemo implements Callable<Integer> {
 
         public String describe() {
             StringBuilder s = new StringBuilder();
-            s.append(String.format(Locale.ROOT, "%-8s %9s %11s %9s %13s %9s %7s %5s %10s%n", "node", "publishes",
-                    "lag median", "lag max", "rollback lag", "queries", "errors", "torn", "downloads"));
+            s.append(String.format(Locale.ROOT, "%-8s %9s %11s %9s %13s %9s %7s %5s %10s %6s%n", "node", "publishes",
+                    "lag median", "lag max", "rollback lag", "queries", "errors", "torn", "downloads", "opens"));
             for (NodeLags n : nodes) {
-                s.append(String.format(Locale.ROOT, "%-8s %5d/%-3d %8d ms %6d ms %10d ms %9d %7d %5d %10d%n",
+                s.append(String.format(Locale.ROOT, "%-8s %5d/%-3d %8d ms %6d ms %10d ms %9d %7d %5d %10d %6d%n",
                         n.node(), n.lagsMillis().size(), n.lagsMillis().size() + n.publishesMissed(), n.median(),
                         n.max(), n.rollbackLagMillis(), n.count("queries"), n.count("errors"), n.count("torn"),
-                        n.count("downloads")));
+                        n.count("downloads"), n.count("opens")));
             }
             s.append(String.format(Locale.ROOT,
                     "snapshot %.1f MB: download %.0f MB/s on the nodes, local copy %.0f MB/s (ratio %.2f)%n",
@@ -95,6 +99,11 @@ public final class ManyHostsDemo implements Callable<Integer> {
             description = "The nodes' serving_poll_interval_ms (default: ${DEFAULT-VALUE}).")
     private Duration pollInterval;
 
+    @Option(names = "--replica-handoff", defaultValue = "1s", converter = Durations.class,
+            description = "The nodes' serving_replica_handoff_ms; 0 renames each download at once (default: ${DEFAULT-VALUE},"
+                    + " the driver's).")
+    private Duration replicaHandoff;
+
     @Option(names = "--rows", defaultValue = "200000", description = "Rows per snapshot (default: ${DEFAULT-VALUE}).")
     private int rows;
 
@@ -113,7 +122,7 @@ public final class ManyHostsDemo implements Callable<Integer> {
     public Integer call() throws Exception {
         Path dir = directory != null ? directory : Files.createTempDirectory("many-hosts-");
         try {
-            Result result = run(new Settings(publishes, pollInterval, rows, outage, dir), System.out);
+            Result result = run(new Settings(publishes, pollInterval, replicaHandoff, rows, outage, dir), System.out);
             System.out.print(result.describe());
             return result.ok() ? 0 : 1;
         } finally {
@@ -145,7 +154,8 @@ public final class ManyHostsDemo implements Callable<Integer> {
                     String url = "jdbc:duckdb-serving:s3://" + BUCKET + "/" + KEY
                             + ";serving_replica_dir=" + home.resolve("replica")
                             + ";serving_s3_path_style=true"
-                            + ";serving_poll_interval_ms=" + settings.pollInterval().toMillis();
+                            + ";serving_poll_interval_ms=" + settings.pollInterval().toMillis()
+                            + ";serving_replica_handoff_ms=" + settings.replicaHandoff().toMillis();
                     nodes.add(ReaderNodeProcess.start(name, url, store.awsEnvironment(), home.resolve("node.log")));
                     lags.put(name, new ArrayList<>());
                     missed.put(name, 0);

@@ -23,7 +23,7 @@ import javax.management.ObjectName;
  *   serving &lt;publish id&gt; &lt;epoch ms&gt;  a reader thread's first query on another publish than its last
  *   error &lt;message&gt;                   a query failed (the demo expects none)
  *   torn &lt;details&gt;                    a query saw a snapshot that was not whole (never)
- *   summary queries=.. errors=.. torn=.. downloads=.. bytes=.. last_download_ms=.. poll_failures=..
+ *   summary queries=.. errors=.. torn=.. opens=.. downloads=.. bytes=.. last_download_ms=.. poll_failures=..
  * </pre>
  * Credentials, region and endpoint come from the environment, as on a real host.
  */
@@ -102,8 +102,8 @@ public final class ReaderNode {
         for (Thread t : readers) {
             t.join();
         }
-        emit(out, "summary queries=" + queries.sum() + " errors=" + errors.sum() + " torn=" + torn.sum() + " "
-                + replicaMetrics());
+        emit(out, "summary queries=" + queries.sum() + " errors=" + errors.sum() + " torn=" + torn.sum()
+                + " opens=" + io.duckserving.jdbc.ServingDriver.snapshotsOpened() + " " + replicaMetrics());
         System.exit(0);
     }
 

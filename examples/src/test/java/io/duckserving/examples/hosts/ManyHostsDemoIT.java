@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The issue's scenario with real parts: one publisher and two reader JVMs with separate replica
  * directories against a real S3-compatible server; every reader query succeeds on a whole
  * snapshot, both nodes serve every publish and the rollback, and an outage of the store in the
- * middle costs no query.
+ * middle costs no query; each generation, handed off before its rename, is opened once.
  */
 class ManyHostsDemoIT {
 
@@ -24,7 +24,8 @@ class ManyHostsDemoIT {
             throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         ManyHostsDemo.Result result = ManyHostsDemo.run(
-                new ManyHostsDemo.Settings(4, Duration.ofMillis(300), 20_000, Duration.ofSeconds(2), dir),
+                new ManyHostsDemo.Settings(4, Duration.ofMillis(300), Duration.ofMillis(500), 20_000,
+                        Duration.ofSeconds(2), dir),
                 new PrintStream(printed, true, StandardCharsets.UTF_8));
         String report = printed.toString(StandardCharsets.UTF_8) + result.describe();
 
@@ -40,6 +41,9 @@ class ManyHostsDemoIT {
             // The first publish, four more and the rollback (a replica keeps only the current generation),
             // each downloaded once: the outage costs no extra download.
             assertEquals(6, node.count("downloads"), report);
+            // Each generation handed off before its rename (serving_replica_handoff_ms) is opened once, ahead of
+            // the readers: no second open at the rename.
+            assertEquals(node.count("downloads"), node.count("opens"), "one open per generation\n" + report);
         }
         assertTrue(result.outageMillis() >= 2000, report);
         assertTrue(result.ok(), report);
