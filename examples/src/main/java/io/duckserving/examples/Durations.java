@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine;
 
-/** Parses durations the way people type them: 500ms, 30s, 2m, or ISO-8601 (PT30S). */
+/** Parses durations the way people type them: 500ms, 30s, 2m, or ISO-8601 (PT30S); a bare 0 is none. */
 public final class Durations implements CommandLine.ITypeConverter<Duration> {
 
     @Override
@@ -15,6 +15,9 @@ public final class Durations implements CommandLine.ITypeConverter<Duration> {
     static Duration parse(String value) {
         String v = value.trim().toLowerCase(Locale.ROOT);
         try {
+            if (v.equals("0")) {
+                return Duration.ZERO;
+            }
             if (v.startsWith("pt")) {
                 return Duration.parse(v);
             }
