@@ -276,16 +276,22 @@ public final class Replica implements ReplicaMXBean {
                 downloads.incrementAndGet();
                 lastDownloadMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             };
+            Path[] downloaded = new Path[1];
             try {
                 store.read(location.bucket(), m.objectKey(), m.size(),
-                        in -> files.install(in, m, objectName, bytesDownloaded::addAndGet, handoffMillis, verified));
+                        in -> downloaded[0] = files.download(in, m, objectName, bytesDownloaded::addAndGet));
             } catch (IOException | RuntimeException e) {
+                if (downloaded[0] != null) {
+                    files.discard(downloaded[0]); // verified, but the call failed after it: not trusted either
+                }
                 downloadFailures.incrementAndGet();
                 event.end();
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
                 throw e;
             }
+            verified.run();
             commit(event, m, null);
+            files.install(downloaded[0], handoffMillis);
             long tookMillis = lastDownloadMillis;
             Instant installedAt = Instant.now();
             ReplicaState installed = new ReplicaState(location.toString(), m.publishId(), m.sha256(), m.size(), m.etag(),

@@ -212,13 +212,12 @@ final class ReplicaFiles {
 
     /**
      * Downloads {@code m}'s object from {@code in} into a temporary file, checks its size and
-     * SHA-256 against the manifest, syncs it and renames it over the served file, then syncs the
-     * directory. On any failure the temporary file is deleted and nothing is installed.
+     * SHA-256 against the manifest and syncs it; returns the file, for {@link #install}. On any
+     * failure the temporary file is deleted.
      */
-    void install(InputStream in, Manifest m, String objectName, LongConsumer progress, long handoffMillis,
-            Runnable verified) throws IOException {
+    Path download(InputStream in, Manifest m, String objectName, LongConsumer progress) throws IOException {
         Path temp = directory.resolve(downloadPrefix + UUID.randomUUID());
-        Path handoff = null;
+        boolean verified = false;
         try {
             MessageDigest sha = sha256();
             long received = 0;
@@ -250,18 +249,43 @@ final class ReplicaFiles {
                 }
                 out.force(true);
             }
-            verified.run();
-            if (handoffMillis > 0 && Files.isRegularFile(served, LinkOption.NOFOLLOW_LINKS)) {
-                handoff = handOff(temp, handoffMillis);
-            }
-            Files.move(temp, served, StandardCopyOption.ATOMIC_MOVE);
+            verified = true;
+            return temp;
         } finally {
-            Files.deleteIfExists(temp);
+            if (!verified) {
+                Files.deleteIfExists(temp);
+            }
+        }
+    }
+
+    /**
+     * Renames a {@link #download verified download} over the served file (after its handoff when
+     * {@code handoffMillis} > 0 and a file is served already), then syncs the directory. Runs after
+     * the object store's call has ended, so a long handoff holds no connection and no call deadline.
+     */
+    void install(Path verified, long handoffMillis) throws IOException {
+        Path handoff = null;
+        try {
+            if (handoffMillis > 0 && Files.isRegularFile(served, LinkOption.NOFOLLOW_LINKS)) {
+                handoff = handOff(verified, handoffMillis);
+            }
+            Files.move(verified, served, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(verified);
             if (handoff != null) {
                 Files.deleteIfExists(handoff);
             }
         }
         syncDirectory();
+    }
+
+    /** Deletes a verified download that will not be installed. */
+    void discard(Path verified) {
+        try {
+            Files.deleteIfExists(verified);
+        } catch (IOException e) {
+            LOG.log(Level.FINE, "cannot delete " + verified + "; the next install removes it", e);
+        }
     }
 
     /**
