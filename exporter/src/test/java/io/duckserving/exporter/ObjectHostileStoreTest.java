@@ -5,16 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duckserving.testing.S3TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An {@code s3://} target whose keys or content are odd or hostile, against a real S3-compatible
@@ -22,36 +17,11 @@ import org.junit.jupiter.api.io.TempDir;
  * the target's objects (a manifest this exporter cannot read, a generation JSON that names an object
  * outside the target).
  */
-class ObjectHostileStoreTest {
+class ObjectHostileStoreTest extends ObjectStoreTestCase {
 
-    static ObjectStoreFixture s3;
-
-    @TempDir
-    static Path serverDir;
-
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path work;
-    String bucket;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        s3 = new ObjectStoreFixture(S3TestServer.start(serverDir));
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        s3.close();
-    }
-
-    @BeforeEach
-    void createLakehouseAndBucket() throws Exception {
-        lake = dir.resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 10);
-        work = Files.createDirectories(dir.resolve("work"));
-        bucket = s3.newBucket();
+    @Override
+    int lakehouseDays() {
+        return 10;
     }
 
     private ObjectTarget target(String key) {

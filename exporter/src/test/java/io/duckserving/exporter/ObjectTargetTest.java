@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.duckserving.testing.S3TestServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,11 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Publishing to {@code s3://} targets through the library API, against a real S3-compatible server
@@ -34,38 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * contract, multipart uploads, a local and an object target in one run, the conditional manifest
  * write against a second publisher, and an unreachable store.
  */
-class ObjectTargetTest {
-
-    static ObjectStoreFixture s3;
-
-    @TempDir
-    static Path serverDir;
-
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path work;
-    String bucket;
-
-    @BeforeAll
-    static void startServer() throws Exception {
-        s3 = new ObjectStoreFixture(S3TestServer.start(serverDir));
-    }
-
-    @AfterAll
-    static void stopServer() throws Exception {
-        s3.close();
-    }
-
-    @BeforeEach
-    void createLakehouseAndBucket() throws Exception {
-        lake = dir.resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 100);
-        work = Files.createDirectories(dir.resolve("work"));
-        bucket = s3.newBucket();
-        s3.server.restart(); // a test that stopped it may have failed before restarting it
-    }
+class ObjectTargetTest extends ObjectStoreTestCase {
 
     private ExportRequest.Builder request(String key) {
         return ExportRequest.builder().source(lake).handoff(Duration.ZERO).workDir(work).s3(s3.settings())
