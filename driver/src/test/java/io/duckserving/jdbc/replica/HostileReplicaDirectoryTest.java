@@ -7,56 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What may be found at a replica's file names (a FIFO, a symbolic link) and what a manifest may
  * claim (more bytes than the disk has): the replica neither hangs, nor writes outside its
  * directory, nor fills the disk.
  */
-class HostileReplicaDirectoryTest {
-    private static final String KEY = "prefix/analytics.duckdb";
-    private static final S3Location LOCATION = new S3Location("lake", KEY);
-    private static final String OBJECT_KEY = KEY + "/generations/p1.duckdb";
-
-    @TempDir
-    Path dir;
-    private FaultyHttpStore http;
-
-    @BeforeAll
-    static void credentials() {
-        System.setProperty("aws.accessKeyId", "hostile-test");
-        System.setProperty("aws.secretAccessKey", "hostile-test-secret");
-    }
-
-    @BeforeEach
-    void startStore() throws IOException {
-        http = new FaultyHttpStore();
-    }
-
-    @AfterEach
-    void stopStore() throws IOException {
-        http.close();
-    }
-
-    private static byte[] manifest(long size) {
-        return ("{\"format\":1,\"publish_id\":\"p1\",\"object_key\":\"" + OBJECT_KEY + "\",\"size\":" + size
-                + ",\"sha256\":\"" + "0".repeat(64) + "\"}").getBytes(StandardCharsets.UTF_8);
-    }
-
-    private Replica replica() throws IOException {
-        S3Options options = new S3Options(http.endpoint(), null, true);
-        return new Replica(LOCATION, options, dir, new S3ObjectStore(options), 100, 0);
-    }
-
+class HostileReplicaDirectoryTest extends FaultyStoreTestCase {
     private static void mkfifo(Path path) throws Exception {
         Files.createDirectories(path.getParent());
         Process p = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
@@ -69,7 +30,7 @@ class HostileReplicaDirectoryTest {
         mkfifo(files.stateFile);
         Files.write(files.served, new byte[10]);
         http.on("/manifest.json", FaultyHttpStore.ok(manifest(10)));
-        Replica replica = assertTimeoutPreemptively(Duration.ofSeconds(5), this::replica,
+        Replica replica = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> replica(),
                 "reading the state must not block on a FIFO");
         try {
             assertFalse(replica.hasReplica(), "no usable state: downloaded again");

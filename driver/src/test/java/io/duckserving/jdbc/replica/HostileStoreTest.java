@@ -13,51 +13,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A store that misbehaves in ways S3Proxy cannot: a manifest far too large, an object that trickles
  * in. The replica refuses them with a clear error, in bounded time, and installs nothing.
  */
-class HostileStoreTest {
-    private static final String KEY = "prefix/analytics.duckdb";
-    private static final S3Location LOCATION = new S3Location("lake", KEY);
-    private static final String OBJECT_KEY = KEY + "/generations/p1.duckdb";
-
-    @TempDir
-    Path dir;
-    private FaultyHttpStore http;
-
-    @BeforeAll
-    static void credentials() {
-        System.setProperty("aws.accessKeyId", "hostile-test");
-        System.setProperty("aws.secretAccessKey", "hostile-test-secret");
-    }
-
-    @BeforeEach
-    void startStore() throws IOException {
-        http = new FaultyHttpStore();
-    }
-
-    @AfterEach
-    void stopStore() throws IOException {
-        http.close();
-    }
-
-    private static byte[] manifest(long size) {
-        return ("{\"format\":1,\"publish_id\":\"p1\",\"object_key\":\"" + OBJECT_KEY + "\",\"size\":" + size
-                + ",\"sha256\":\"" + "0".repeat(64) + "\",\"published_at\":\"2026-12-01T18:00:00Z\"}")
-                .getBytes(StandardCharsets.UTF_8);
-    }
-
-    private Replica replica(S3ObjectStore store) throws IOException {
-        return new Replica(LOCATION, new S3Options(http.endpoint(), null, true), dir, store, 100, 0);
-    }
-
+class HostileStoreTest extends FaultyStoreTestCase {
     private List<String> filesBesideServed() throws IOException {
         try (Stream<Path> files = Files.list(LOCATION.servedPath(dir).getParent())) {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.contains("download")).collect(Collectors.toList());
