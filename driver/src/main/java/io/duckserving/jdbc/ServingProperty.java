@@ -100,7 +100,7 @@ public enum ServingProperty {
                     + ".<name>.tmp-<id>.handoff (a hard link) before it is renamed over the replica, so the "
                     + "driver in every JVM of the host opens and warms it off its readers' path, as with the "
                     + "exporter's --handoff; it adds as much to the lag. 0 renames at once (statements then wait "
-                    + "for the open, as after a rename without handoff). Never on the first download. At most "
+                    + "for the open, as after a rename without handoff). Never on a JVM's first download (its connect waits for it). At most "
                     + "600000. Per replica, the smallest value of its connections applies.");
 
     private final String name;

@@ -123,7 +123,8 @@ class ReplicaTest {
 
                 ReplicaMXBean m = metrics("follow", replicas);
                 assertEquals("s3://follow/" + KEY, m.getSource());
-                assertEquals("p1", m.getPublishId());
+                // A handed-off generation is served at its rename, a moment before the state says so.
+                Poll.until(CATCH_UP, "the state names the rollback", () -> "p1".equals(m.getPublishId()));
                 assertEquals(3, m.getDownloads(), "p1, p2, then p1 again for the rollback");
                 assertEquals(0, m.getDownloadFailures());
                 assertTrue(m.getPolls() >= 3 && m.getBytesDownloaded() > 0 && m.getLastDownloadMillis() >= 0, "" + m.getPolls());
@@ -131,8 +132,9 @@ class ReplicaTest {
                 assertTrue(m.getLastPublishToReplicaMillis() >= 0, "" + m.getLastPublishToReplicaMillis());
                 assertEquals("", m.getLastFailure());
                 assertTrue(!m.getPublishedAt().isEmpty() && !m.getLastSuccessfulPoll().isEmpty());
-                assertEquals(List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb"),
-                        filesBesideServed("follow", replicas), "only the current file, its lock and its state");
+                Poll.until(CATCH_UP, "only the current file, its lock and its state are left",
+                        () -> List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb")
+                                .equals(filesBesideServed("follow", replicas)));
                 ServingHealth health = ServingHealth.of(url("follow", replicas));
                 assertEquals(new S3Location("follow", KEY).servedPath(replicas), health.path());
                 assertTrue(health.isServing(), health.toString());
@@ -147,11 +149,18 @@ class ReplicaTest {
         Path servedDir = new S3Location("handoff", KEY).servedPath(replicas).getParent();
         try (TestPublisher publisher = new TestPublisher(server.endpoint(), "handoff", KEY).createBucket()) {
             publisher.publish(generation(1), "p1");
+            // A handoff far longer than any connect: the first download is installed without one.
+            Path firstReplicas = dir.resolve("first");
             long connecting = System.nanoTime();
+            try (Connection first = DriverManager.getConnection(url("handoff", firstReplicas,
+                    "serving_replica_handoff_ms=120000"))) {
+                assertEquals(1, SnapshotFiles.readVersion(first));
+                assertTrue(System.nanoTime() - connecting < Duration.ofSeconds(60).toNanos(),
+                        "no handoff on the first download: nobody reads yet");
+            }
+            Replicas.closeUnused(); // it would hand off the next publish for two minutes
             try (Connection c = DriverManager.getConnection(url("handoff", replicas, "serving_replica_handoff_ms=2000"))) {
                 assertEquals(1, SnapshotFiles.readVersion(c));
-                assertTrue(System.nanoTime() - connecting < Duration.ofMillis(2000).toNanos(),
-                        "no handoff on the first download: nobody reads yet");
                 long opensBefore = ServingDriver.snapshotsOpened();
                 publisher.publish(generation(2), "p2");
                 boolean openedDuringHandoff = false;
@@ -170,6 +179,27 @@ class ReplicaTest {
                         "one open for the new generation: the handoff's, none at the rename");
                 Poll.until(CATCH_UP, "the handoff name is removed", () -> handoffs(servedDir) == 0);
             }
+        }
+    }
+
+    @Test
+    void aReplicaClosedDuringAHandoffInstallsNothingAndLeavesFileAndStateAsTheyWere() throws Exception {
+        Path replicas = dir.resolve("replicas");
+        Path served = new S3Location("closing", KEY).servedPath(replicas);
+        try (TestPublisher publisher = new TestPublisher(server.endpoint(), "closing", KEY).createBucket()) {
+            publisher.publish(generation(1), "p1");
+            try (Connection c = DriverManager.getConnection(url("closing", replicas, "serving_replica_handoff_ms=60000"))) {
+                assertEquals(1, SnapshotFiles.readVersion(c));
+            }
+            String before = TestPublisher.sha256(Files.readAllBytes(served));
+            publisher.publish(generation(2), "p2");
+            Poll.until(CATCH_UP, "the next generation is handed off", () -> handoffs(served.getParent()) > 0);
+            Replicas.closeUnused(); // what a JVM shutting down does to its replicas: the poll thread is interrupted
+            assertEquals(before, TestPublisher.sha256(Files.readAllBytes(served)), "the served file is as it was");
+            String state = Files.readString(served.resolveSibling(".analytics.duckdb.replica.json"));
+            assertTrue(state.contains("\"p1\""), "the state still names what is served: " + state);
+            assertEquals(List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb"),
+                    filesBesideServed("closing", replicas), "neither the handoff link nor the download is left");
         }
     }
 
@@ -236,8 +266,9 @@ class ReplicaTest {
 
                 publisher.publish(generation(4), "p4");
                 Poll.until(CATCH_UP, "the next good generation is served", () -> SnapshotFiles.readVersion(c) == 4);
-                assertEquals(List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb"),
-                        filesBesideServed("bad", replicas), "no refused download is left behind");
+                Poll.until(CATCH_UP, "no refused download is left behind, nor the handoff",
+                        () -> List.of(".analytics.duckdb.lock", ".analytics.duckdb.replica.json", "analytics.duckdb")
+                                .equals(filesBesideServed("bad", replicas)));
             }
         }
     }

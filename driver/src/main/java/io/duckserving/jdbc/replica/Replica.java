@@ -289,9 +289,13 @@ public final class Replica implements ReplicaMXBean {
                 commit(event, m, e.getMessage() == null ? e.toString() : e.getMessage());
                 throw e;
             }
+            if (downloaded[0] == null) {
+                throw new IOException(objectName + ": the object store's answer had no body: not installed");
+            }
             verified.run();
             commit(event, m, null);
-            files.install(downloaded[0], handoffMillis);
+            // No handoff for this JVM's first install: its connect waits for it, and nobody here reads yet.
+            files.install(downloaded[0], state == null ? 0 : handoffMillis);
             long tookMillis = lastDownloadMillis;
             Instant installedAt = Instant.now();
             ReplicaState installed = new ReplicaState(location.toString(), m.publishId(), m.sha256(), m.size(), m.etag(),

@@ -12,7 +12,7 @@ final class ReplicaEvents {
     private ReplicaEvents() {
     }
 
-    /** A generation's object was downloaded (and installed, unless {@code failure} says why not). */
+    /** A generation's object was downloaded and verified, or refused ({@code failure} says why): the download only, not its handoff. */
     @Name("io.duckserving.ReplicaDownload")
     @Label("Replica Download")
     @Category({"duckdb-serving"})
@@ -28,7 +28,7 @@ final class ReplicaEvents {
         @DataAmount
         long size;
         @Label("Failure")
-        @Description("Why it was not installed, or null")
+        @Description("Why the download was refused or failed (it was not installed), or null once verified")
         String failure;
     }
 }

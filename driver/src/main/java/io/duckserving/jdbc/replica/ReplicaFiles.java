@@ -262,6 +262,8 @@ final class ReplicaFiles {
      * Renames a {@link #download verified download} over the served file (after its handoff when
      * {@code handoffMillis} > 0 and a file is served already), then syncs the directory. Runs after
      * the object store's call has ended, so a long handoff holds no connection and no call deadline.
+     * Interrupted during the handoff (the replica closing), it installs nothing: the served file and
+     * the state stay as they were, and the next install downloads the generation again.
      */
     void install(Path verified, long handoffMillis) throws IOException {
         Path handoff = null;
@@ -273,7 +275,12 @@ final class ReplicaFiles {
         } finally {
             Files.deleteIfExists(verified);
             if (handoff != null) {
-                Files.deleteIfExists(handoff);
+                try {
+                    Files.deleteIfExists(handoff);
+                } catch (IOException e) {
+                    // Installed all the same; the next install removes the link with the other leftovers.
+                    LOG.log(Level.FINE, "cannot remove the handoff link " + handoff, e);
+                }
             }
         }
         syncDirectory();
@@ -306,7 +313,12 @@ final class ReplicaFiles {
         try {
             Thread.sleep(handoffMillis);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt(); // closing: rename now rather than lose a verified download
+            // Closing. Renaming now would leave the state file to an interrupted thread, whose channel
+            // writes fail: the served file and its state would disagree. Install nothing instead.
+            Files.deleteIfExists(link);
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while handing off " + verified
+                    + ": not installed; the next install downloads it again");
         }
         return link;
     }

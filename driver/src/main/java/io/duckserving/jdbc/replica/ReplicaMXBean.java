@@ -31,10 +31,13 @@ public interface ReplicaMXBean {
     /** Polls that failed (store unreachable, refused, manifest unreadable, download failed). */
     long getPollFailures();
 
-    /** Generations this JVM downloaded and installed (not those another JVM sharing the directory installed). */
+    /**
+     * Generations this JVM downloaded and verified, counted before their handoff and rename (so a
+     * reader never sees one not counted yet); not those another JVM sharing the directory installed.
+     */
     long getDownloads();
 
-    /** Downloads that failed or were refused (size or SHA-256 not as the manifest says); none was installed. */
+    /** Downloads that failed or were refused (size or SHA-256 not as the manifest says); none of them was installed. */
     long getDownloadFailures();
 
     /** Bytes received by downloads, failed ones included. */

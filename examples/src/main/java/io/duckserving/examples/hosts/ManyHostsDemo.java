@@ -201,8 +201,9 @@ public final class ManyHostsDemo implements Callable<Integer> {
                 out.println("rolled back to " + back + " (" + (rolledBack - start) + " ms, no upload)");
                 Map<String, Long> rollbackLags = new LinkedHashMap<>();
                 for (ReaderNodeProcess node : nodes) {
+                    // From the rollback's start (its manifest PUT comes at its end): never less than the lag.
                     long at = node.awaitServing(back, start, waitMillis);
-                    rollbackLags.put(node.name, at < 0 ? -1 : at - rolledBack);
+                    rollbackLags.put(node.name, at < 0 ? -1 : at - start);
                 }
                 List<NodeLags> results = new ArrayList<>();
                 for (ReaderNodeProcess node : nodes) {
