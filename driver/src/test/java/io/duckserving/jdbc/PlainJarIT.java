@@ -1,17 +1,11 @@
 package io.duckserving.jdbc;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +21,9 @@ class PlainJarIT {
     void localFilesWorkWithoutTheSdkAndAnS3UrlSaysWhatItNeeds() throws Exception {
         Path target = dir.resolve("analytics.duckdb");
         SnapshotFiles.publish(target, 5);
-        Path probe = dir.resolve("Probe.java");
-        Files.writeString(probe, String.join("\n",
+        String classPath = plainJar() + java.io.File.pathSeparator
+                + Paths.get(org.duckdb.DuckDBDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        String output = ProbeJvm.run(dir, "Probe", List.of(
                 "import java.sql.*;",
                 "public class Probe {",
                 "  public static void main(String[] args) throws Exception {",
@@ -46,18 +41,8 @@ class PlainJarIT {
                 "    try { Class.forName(\"software.amazon.awssdk.services.s3.S3Client\"); System.out.println(\"sdk present?!\"); }",
                 "    catch (ClassNotFoundException expected) { System.out.println(\"no sdk\"); }",
                 "  }",
-                "}"));
-        String classPath = plainJar() + java.io.File.pathSeparator
-                + Paths.get(org.duckdb.DuckDBDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "-cp", classPath, probe.toString(), SnapshotFiles.url(target),
-                "jdbc:duckdb-serving:s3://lake/prefix/analytics.duckdb;serving_replica_dir=" + dir.resolve("replicas"))
-                .redirectErrorStream(true)
-                .start();
-        process.getOutputStream().close();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the probe did not finish: " + output);
-        assertEquals(0, process.exitValue(), output);
+                "}"), classPath, Map.of(), SnapshotFiles.url(target),
+                "jdbc:duckdb-serving:s3://lake/prefix/analytics.duckdb;serving_replica_dir=" + dir.resolve("replicas"));
         assertTrue(output.contains("version=5"), output);
         assertTrue(output.contains("no sdk"), "the class path really lacks the SDK: " + output);
         assertTrue(output.contains("state=08001") && output.contains("s3://lake/prefix/analytics.duckdb")
@@ -67,18 +52,8 @@ class PlainJarIT {
 
     /** The plain jar (not -all, -tests or -sources) beside the driver's classes, in this build's directory. */
     private static Path plainJar() throws Exception {
-        Path classes = Paths.get(ServingDriver.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path buildDir = classes.getParent();
-        try (Stream<Path> files = Files.list(buildDir)) {
-            List<Path> jars = files.filter(p -> {
-                String n = p.getFileName().toString();
-                return n.startsWith("duckdb-serving-jdbc-") && n.endsWith(".jar") && !n.endsWith("-all.jar")
-                        && !n.endsWith("-tests.jar") && !n.endsWith("-sources.jar") && !n.endsWith("-javadoc.jar");
-            }).collect(Collectors.toList());
-            if (jars.size() != 1) {
-                throw new IOException("expected one plain driver jar in " + buildDir + " (built by mvn package), found " + jars);
-            }
-            return jars.get(0);
-        }
+        return ProbeJvm.builtJar(n -> n.startsWith("duckdb-serving-jdbc-") && n.endsWith(".jar")
+                && !n.endsWith("-all.jar") && !n.endsWith("-tests.jar") && !n.endsWith("-sources.jar")
+                && !n.endsWith("-javadoc.jar"), "plain driver jar");
     }
 }
