@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -38,7 +35,7 @@ class ExportCommandTest {
             st.execute("CREATE VIEW serving.stale AS SELECT x FROM staging.dropped");
             st.execute("ALTER TABLE staging.dropped RENAME COLUMN x TO y");
         }
-        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+        CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
                 "--quiet");
         assertEquals(1, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("serving.stale"), r.stderr());
@@ -49,7 +46,7 @@ class ExportCommandTest {
     void cliRefusesAnOverlongWaitNamingTheOption() throws Exception {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
-        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+        CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
                 "--wait", "10000000000");
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().contains("--wait"), r.stderr());
@@ -61,7 +58,7 @@ class ExportCommandTest {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
         int tooMany = 4 * Runtime.getRuntime().availableProcessors() + 1;
-        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+        CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
                 "--threads", Integer.toString(tooMany));
         assertRefused(r, "--threads", "1 to " + (tooMany - 1));
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
@@ -72,7 +69,7 @@ class ExportCommandTest {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
         for (String limit : List.of("-5GB", "5")) {
-            CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
+            CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString(),
                     "--memory-limit", limit);
             assertRefused(r, "--memory-limit", "'" + limit + "'");
         }
@@ -83,7 +80,7 @@ class ExportCommandTest {
     void cliRefusesATargetNamedLikeAWriteAheadLog() throws Exception {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
-        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb.wal").toString());
+        CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb.wal").toString());
         assertRefused(r, "--target", "write-ahead log");
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
@@ -93,7 +90,7 @@ class ExportCommandTest {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
         Path lockDir = Files.createDirectory(dir.resolve("analytics.duckdb.lock"));
-        CliRun r = runCli("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString());
+        CliRun r = CliRun.of("--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString());
         assertRefused(r, lockDir.toString(), "is a directory");
         assertTrue(r.stderr().contains("remove that directory"), r.stderr());
         assertEquals(List.of("analytics.duckdb.lock", "lakehouse.duckdb"), SnapshotAssertions.entries(dir));
@@ -105,7 +102,7 @@ class ExportCommandTest {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + sqlite); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE t (x INTEGER)");
         }
-        CliRun r = runCli("--source", sqlite.toString(), "--target", dir.resolve("analytics.duckdb").toString());
+        CliRun r = CliRun.of("--source", sqlite.toString(), "--target", dir.resolve("analytics.duckdb").toString());
         assertRefused(r, sqlite.toString(), "is a SQLite database, not a DuckDB file");
         assertEquals(List.of("lakehouse.db"), SnapshotAssertions.entries(dir));
     }
@@ -127,12 +124,12 @@ class ExportCommandTest {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
         String[] base = {"--source", lake.toString(), "--target", dir.resolve("analytics.duckdb").toString()};
-        CliRun junk = runCli(concat(base, "--handoff", "soon"));
+        CliRun junk = CliRun.of(concat(base, "--handoff", "soon"));
         assertEquals(2, junk.exitCode(), junk.stderr());
         assertTrue(junk.stderr().lines().findFirst().orElse("").contains("Invalid value for option '--handoff': "
                 + "'soon' is not a duration; give 0 or a whole number with a unit, e.g. 500ms"), junk.stderr());
-        assertRefused(runCli(concat(base, "--handoff", "11m")), "--handoff", "10 minutes", "11m");
-        assertRefused(runCli(concat(base, "--handoff", "-1s")), "--handoff", "negative");
+        assertRefused(CliRun.of(concat(base, "--handoff", "11m")), "--handoff", "10 minutes", "11m");
+        assertRefused(CliRun.of(concat(base, "--handoff", "-1s")), "--handoff", "negative");
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir));
     }
 
@@ -185,7 +182,7 @@ class ExportCommandTest {
 
     @Test
     void cliWithoutSourceOrSubcommandSaysWhatIsMissing() {
-        CliOutput r = runCliWithOutput("--target", dir.resolve("analytics.duckdb").toString());
+        CliRun r = CliRun.of("--target", dir.resolve("analytics.duckdb").toString());
         assertEquals(2, r.exitCode(), r.stderr());
         assertTrue(r.stderr().startsWith("Missing required option: '--source=FILE' (to publish; or give a "
                 + "subcommand: history, rollback, prune)"), r.stderr());
@@ -198,7 +195,7 @@ class ExportCommandTest {
         String target = dir.resolve("analytics.duckdb").toString();
         List<JsonNode> publishes = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            CliOutput r = runCliWithOutput("--source", lake.toString(), "--target", target, "--keep", "3",
+            CliRun r = CliRun.of("--source", lake.toString(), "--target", target, "--keep", "3",
                     "--handoff", "0", "--json", "--quiet");
             assertEquals(0, r.exitCode(), r.stderr());
             publishes.add(JSON.readTree(r.stdout()));
@@ -209,7 +206,7 @@ class ExportCommandTest {
         assertEquals(List.of(publishes.get(1).get("publish_id").asText()), texts(last.get("generations_pruned")));
         assertFalse(last.has("history_skipped"), last.toString());
 
-        CliOutput listed = runCliWithOutput("history", "--target", target, "--json");
+        CliRun listed = CliRun.of("history", "--target", target, "--json");
         assertEquals(0, listed.exitCode(), listed.stderr());
         JsonNode list = JSON.readTree(listed.stdout());
         assertEquals(List.of(id(publishes, 2), id(publishes, 3), id(publishes, 4)),
@@ -224,7 +221,7 @@ class ExportCommandTest {
         assertTrue(newest.get("not_current_since").isNull());
         assertFalse(list.get("generations").get(1).get("not_current_since").isNull());
 
-        CliOutput rolled = runCliWithOutput("rollback", "--target", target, "--json");
+        CliRun rolled = CliRun.of("rollback", "--target", target, "--json");
         assertEquals(0, rolled.exitCode(), rolled.stderr());
         JsonNode rollback = JSON.readTree(rolled.stdout());
         assertEquals(id(publishes, 4), rollback.get("from_publish_id").asText());
@@ -232,11 +229,11 @@ class ExportCommandTest {
         assertTrue(rollback.get("changed").asBoolean());
         assertTrue(rolled.stderr().contains("duckdb-serving-export: rolled back " + target + " to "
                 + id(publishes, 3)), rolled.stderr());
-        String table = runCliWithOutput("history", "--target", target).stdout();
+        String table = CliRun.of("history", "--target", target).stdout();
         assertTrue(table.lines().anyMatch(l -> l.startsWith("* " + id(publishes, 3))), table);
         assertEquals(1, table.lines().filter(l -> l.startsWith("* ")).count(), table);
 
-        CliOutput unknown = runCliWithOutput("rollback", "--target", target, "--to", id(publishes, 0), "--json");
+        CliRun unknown = CliRun.of("rollback", "--target", target, "--to", id(publishes, 0), "--json");
         assertEquals(2, unknown.exitCode(), unknown.stderr());
         assertEquals(1, unknown.stderr().strip().lines().count(), unknown.stderr());
         assertTrue(unknown.stderr().contains("error: no generation " + id(publishes, 0) + " of " + target
@@ -247,7 +244,7 @@ class ExportCommandTest {
                     Lakehouse.rows(c, "SELECT publish_id FROM serving_meta.publish"), "the target is untouched");
         }
 
-        CliOutput pruned = runCliWithOutput("prune", "--target", target, "--keep", "1", "--json", "--quiet");
+        CliRun pruned = CliRun.of("prune", "--target", target, "--keep", "1", "--json", "--quiet");
         assertEquals(0, pruned.exitCode(), pruned.stderr());
         JsonNode prune = JSON.readTree(pruned.stdout());
         assertEquals(List.of(id(publishes, 3)), texts(prune.get("kept")));
@@ -260,11 +257,11 @@ class ExportCommandTest {
         Path lake = dir.resolve("lakehouse.duckdb");
         Lakehouse.create(lake, 10);
         String target = dir.resolve("analytics.duckdb").toString();
-        assertRefused(runCli("--source", lake.toString(), "--target", target, "--keep", "0"), "--keep",
+        assertRefused(CliRun.of("--source", lake.toString(), "--target", target, "--keep", "0"), "--keep",
                 "at least 1");
-        assertRefused(runCli("prune", "--target", target, "--keep", "0"), "--keep", "at least 1");
-        assertRefused(runCli("prune", "--target", target, "--keep-for", "-1s"), "--keep-for", "-1s");
-        CliOutput junk = runCliWithOutput("prune", "--target", target, "--keep-for", "a week");
+        assertRefused(CliRun.of("prune", "--target", target, "--keep", "0"), "--keep", "at least 1");
+        assertRefused(CliRun.of("prune", "--target", target, "--keep-for", "-1s"), "--keep-for", "-1s");
+        CliRun junk = CliRun.of("prune", "--target", target, "--keep-for", "a week");
         assertEquals(2, junk.exitCode(), junk.stderr());
         assertTrue(junk.stderr().startsWith("Invalid value for option '--keep-for': 'a week' is not a duration"),
                 junk.stderr());
@@ -282,25 +279,6 @@ class ExportCommandTest {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    private record CliOutput(int exitCode, String stdout, String stderr) {
-    }
-
-    private static CliOutput runCliWithOutput(String... args) {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = ExportCommand.run(args);
-            return new CliOutput(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
-    }
 
     private static ExportCommand parse(String... args) {
         ExportCommand command = new ExportCommand();
@@ -320,21 +298,6 @@ class ExportCommandTest {
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
         for (String n : named) {
             assertTrue(r.stderr().contains(n), "names " + n + ": " + r.stderr());
-        }
-    }
-
-    private record CliRun(int exitCode, String stderr) {
-    }
-
-    private static CliRun runCli(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = ExportCommand.run(args);
-            return new CliRun(code, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(saved);
         }
     }
 }

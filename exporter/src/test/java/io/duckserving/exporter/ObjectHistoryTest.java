@@ -10,10 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.duckserving.testing.S3TestServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -108,7 +105,7 @@ class ObjectHistoryTest {
             assertEquals(List.of(p4), prune.kept());
             assertEquals(List.of(gens + p4 + ".duckdb", gens + p4 + ".json", key + "/manifest.json"), s3.keys(bucket));
 
-            CliRun cli = runCli("history", "--target", uri.toString(), "--s3-endpoint", s3.server.endpoint().toString(),
+            CliRun cli = CliRun.of("history", "--target", uri.toString(), "--s3-endpoint", s3.server.endpoint().toString(),
                     "--s3-path-style", "--json");
             assertEquals(0, cli.exitCode(), cli.stderr());
             JsonNode listed = new ObjectMapper().readTree(cli.stdout());
@@ -117,25 +114,6 @@ class ObjectHistoryTest {
             assertEquals("s3://" + bucket + "/" + gens + p4 + ".duckdb",
                     listed.get("generations").get(0).get("file").asText());
             assertNull(listed.get("generations").get(0).get("problem"));
-        }
-    }
-
-    record CliRun(int exitCode, String stdout, String stderr) {
-    }
-
-    static synchronized CliRun runCli(String... args) {
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = ExportCommand.run(args);
-            return new CliRun(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
         }
     }
 }

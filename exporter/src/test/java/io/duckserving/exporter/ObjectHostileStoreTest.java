@@ -231,15 +231,15 @@ class ObjectHostileStoreTest extends ObjectStoreTestCase {
                 "this environment has AWS credentials of its own");
         String id = System.clearProperty("aws.accessKeyId");
         String secret = System.clearProperty("aws.secretAccessKey");
-        ObjectHistoryTest.CliRun none;
-        ObjectHistoryTest.CliRun wrong;
+        CliRun none;
+        CliRun wrong;
         try {
-            none = ObjectHistoryTest.runCli("--source", lake.toString(), "--target", "s3://" + bucket + "/a.duckdb",
+            none = CliRun.of("--source", lake.toString(), "--target", "s3://" + bucket + "/a.duckdb",
                     "--s3-endpoint", s3.server.endpoint().toString(), "--s3-path-style", "--work-dir", work.toString(),
                     "--handoff", "0");
             System.setProperty("aws.accessKeyId", id);
             System.setProperty("aws.secretAccessKey", "wrong-secret-1234567890");
-            wrong = ObjectHistoryTest.runCli("history", "--target", "s3://" + bucket + "/a.duckdb", "--s3-endpoint",
+            wrong = CliRun.of("history", "--target", "s3://" + bucket + "/a.duckdb", "--s3-endpoint",
                     s3.server.endpoint().toString(), "--s3-path-style", "--json");
         } finally {
             System.setProperty("aws.accessKeyId", id);

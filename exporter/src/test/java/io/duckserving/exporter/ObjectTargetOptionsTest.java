@@ -57,14 +57,14 @@ class ObjectTargetOptionsTest {
         for (String[] c : refused) {
             List<String> args = new ArrayList<>(List.of("--source", lake.toString()));
             args.addAll(List.of(c).subList(0, c.length - 1));
-            CliRun r = runCli(args.toArray(String[]::new));
+            CliRun r = CliRun.of(args.toArray(String[]::new));
             assertEquals(2, r.exitCode(), String.join(" ", args) + ": " + r.stderr());
             assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
             assertTrue(r.stderr().contains(c[c.length - 1]), String.join(" ", args) + ": " + r.stderr());
         }
         assertEquals(List.of("lakehouse.duckdb"), SnapshotAssertions.entries(dir), "nothing written");
 
-        CliRun history = runCli("history", "--target", local, "--s3-region", "eu-central-1");
+        CliRun history = CliRun.of("history", "--target", local, "--s3-region", "eu-central-1");
         assertEquals(2, history.exitCode(), history.stderr());
         assertTrue(history.stderr().contains("--s3-region only applies to s3:// targets"), history.stderr());
 
@@ -130,7 +130,7 @@ class ObjectTargetOptionsTest {
                 CliRun r;
                 try {
                     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-                    r = runCli(args);
+                    r = CliRun.of(args);
                 } finally {
                     System.setOut(saved);
                 }
@@ -143,20 +143,5 @@ class ObjectTargetOptionsTest {
         IllegalArgumentException api = assertThrows(IllegalArgumentException.class,
                 () -> S3Settings.defaults().endpoint(URI.create("https://u:topsecret@minio:9000")));
         assertFalse(api.getMessage().contains("topsecret"), api.getMessage());
-    }
-
-    private record CliRun(int exitCode, String stderr) {
-    }
-
-    private static CliRun runCli(String... args) {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = ExportCommand.run(args);
-            return new CliRun(code, err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setErr(saved);
-        }
     }
 }
