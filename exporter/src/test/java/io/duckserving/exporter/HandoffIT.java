@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,26 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
  * The handoff when things go wrong, for real: an exporter killed with SIGKILL while it hands a
  * snapshot off, and a temporary file the kernel refuses to hard-link.
  */
-class HandoffIT {
+class HandoffIT extends LocalTargetTestCase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** The sealed temporary file itself: {@code .analytics.duckdb.tmp-<publishId>}, no suffix. */
     private static final Pattern TEMP_FILE = Pattern.compile("\\.analytics\\.duckdb\\.tmp-"
             + Exporter.PUBLISH_ID_PATTERN);
 
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path pub;
-    Path target;
-
-    @BeforeEach
-    void createLakehouse() throws Exception {
-        lake = Files.createDirectories(dir.resolve("lake")).resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 2_000);
-        pub = Files.createDirectories(dir.resolve("pub"));
-        target = pub.resolve("analytics.duckdb");
+    @Override
+    int lakehouseDays() {
+        return 2_000;
     }
 
     @Test

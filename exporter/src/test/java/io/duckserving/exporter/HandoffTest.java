@@ -22,30 +22,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The handoff: after the seal and the row-count check, the snapshot is visible to drivers as
  * {@code .<target>.tmp-<publishId>.handoff}, a hard link to the very inode the rename then
  * publishes, for the handoff's duration; then it is renamed over the target and the link goes.
  */
-class HandoffTest {
+class HandoffTest extends LocalTargetTestCase {
 
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path pub;
-    Path target;
-
-    @BeforeEach
-    void createLakehouse() throws Exception {
-        lake = Files.createDirectories(dir.resolve("lake")).resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 1_000);
-        pub = Files.createDirectories(dir.resolve("pub"));
-        target = pub.resolve("analytics.duckdb");
+    @Override
+    int lakehouseDays() {
+        return 1_000;
     }
 
     /** What a watching driver found under the handoff name while the exporter was waiting. */

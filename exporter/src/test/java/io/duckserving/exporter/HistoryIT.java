@@ -21,9 +21,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Rollbacks and prunes killed with SIGKILL, for real: at each step (a JVM that stops on the
@@ -31,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * target is always a whole generation, the old or the new one, and the next run, the CLI from
  * its jar, puts everything right. Also a temporary file the kernel will not hard-link.
  */
-class HistoryIT {
+class HistoryIT extends LocalTargetTestCase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -41,21 +39,9 @@ class HistoryIT {
             + " + (SELECT count(*) FROM serving.moods) + (SELECT count(*) FROM serving.recent)"
             + " FROM serving_meta.publish p";
 
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path pub;
-    Path target;
-    Path history;
-
-    @BeforeEach
-    void createLakehouse() throws Exception {
-        lake = Files.createDirectories(dir.resolve("lake")).resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 2_000);
-        pub = Files.createDirectories(dir.resolve("pub"));
-        target = pub.resolve("analytics.duckdb");
-        history = pub.resolve(".analytics.duckdb.history");
+    @Override
+    int lakehouseDays() {
+        return 2_000;
     }
 
     private String publish(int keep) throws ExportException {

@@ -20,32 +20,18 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Generations through the library API on real files: each publish kept as a hard link in
  * {@code .<target>.history}, the deletion policy, rollback by one rename of a link, and the states a
  * killed run leaves put right by the next one.
  */
-class HistoryTest {
+class HistoryTest extends LocalTargetTestCase {
 
-    @TempDir
-    Path dir;
-
-    Path lake;
-    Path pub;
-    Path target;
-    Path history;
-
-    @BeforeEach
-    void createLakehouse() throws Exception {
-        lake = Files.createDirectories(dir.resolve("lake")).resolve("lakehouse.duckdb");
-        Lakehouse.create(lake, 100);
-        pub = Files.createDirectories(dir.resolve("pub"));
-        target = pub.resolve("analytics.duckdb");
-        history = pub.resolve(".analytics.duckdb.history");
+    @Override
+    int lakehouseDays() {
+        return 100;
     }
 
     private ExportReport publish(int keep, Duration keepFor) throws ExportException {
