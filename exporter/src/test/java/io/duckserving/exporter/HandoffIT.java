@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The handoff when things go wrong, for real: an exporter killed with SIGKILL while it hands a
@@ -94,27 +93,10 @@ class HandoffIT extends LocalTargetTestCase {
     @Test
     void aTemporaryFileThatCannotBeHardLinkedSkipsTheHandoffAndStillPublishes() throws Exception {
         List<String> lines = new ArrayList<>();
-        Path[] immutable = new Path[1];
         ExportReport report;
-        try {
-            report = new Exporter().export(ExportRequest.builder().source(lake).target(target).progress(line -> {
-                lines.add(line);
-                try {
-                    if (line.startsWith("verified row counts")) {
-                        immutable[0] = onlyEntry(null);
-                        run("chattr", "+i", immutable[0].toString());
-                    } else if (line.startsWith("skipping the handoff")) {
-                        run("chattr", "-i", immutable[0].toString());
-                        immutable[0] = null;
-                    }
-                } catch (Exception e) {
-                    throw new AssertionError(e);
-                }
-            }).build());
-        } finally {
-            if (immutable[0] != null) {
-                run("chattr", "-i", immutable[0].toString()); // so that @TempDir can be deleted
-            }
+        try (ImmutableWindow window = new ImmutableWindow(lines, "verified row counts", () -> onlyEntry(null),
+                "skipping the handoff")) {
+            report = new Exporter().export(ExportRequest.builder().source(lake).target(target).progress(window).build());
         }
 
         String skipped = report.handoffSkipped();
@@ -157,12 +139,5 @@ class HandoffIT extends LocalTargetTestCase {
 
     private static String sha256(Path file) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    }
-
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed (it needs root): " + output);
     }
 }

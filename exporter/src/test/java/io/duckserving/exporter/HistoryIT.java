@@ -176,28 +176,11 @@ class HistoryIT extends LocalTargetTestCase {
     void aTemporaryFileThatCannotBeHardLinkedIsPublishedWithoutAGeneration() throws Exception {
         String first = publish(2);
         List<String> lines = new ArrayList<>();
-        Path[] immutable = new Path[1];
         ExportReport report;
-        try {
+        try (ImmutableWindow window = new ImmutableWindow(lines, "verified row counts", this::temporaryFile,
+                "keeping no generation")) {
             report = new Exporter().export(ExportRequest.builder().source(lake).target(target).handoff(Duration.ZERO)
-                    .progress(line -> {
-                        lines.add(line);
-                        try {
-                            if (line.startsWith("verified row counts")) {
-                                immutable[0] = temporaryFile();
-                                run("chattr", "+i", immutable[0].toString());
-                            } else if (line.startsWith("keeping no generation")) {
-                                run("chattr", "-i", immutable[0].toString());
-                                immutable[0] = null;
-                            }
-                        } catch (Exception e) {
-                            throw new AssertionError(e);
-                        }
-                    }).build());
-        } finally {
-            if (immutable[0] != null) {
-                run("chattr", "-i", immutable[0].toString());
-            }
+                    .progress(window).build());
         }
 
         String skipped = report.historySkipped();
@@ -291,12 +274,5 @@ class HistoryIT extends LocalTargetTestCase {
 
     private static Object fileKey(Path path) throws IOException {
         return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-    }
-
-    private static void run(String... command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes());
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
-        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed (it needs root): " + output);
     }
 }
